@@ -1,0 +1,3 @@
+"""respx-backed test doubles of an AgentOS deployment."""
+
+__all__: list[str] = []
