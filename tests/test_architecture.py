@@ -7,6 +7,7 @@ import anywhere in a package (even inside a function) fails this test.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -72,5 +73,5 @@ def test_sdk_distribution_dependencies_are_exactly_three() -> None:
     # Read from the installed distribution's metadata: what a user's pip really resolves.
     requirements = metadata.requires("agentos-factories") or []
     unconditional = [req for req in requirements if "extra ==" not in req]
-    names = sorted(req.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip().lower() for req in unconditional)
+    names = sorted(re.split(r"[\s;<>=!~\[]", req, maxsplit=1)[0].lower() for req in unconditional)
     assert names == ["httpx", "pydantic", "typing-extensions"]
