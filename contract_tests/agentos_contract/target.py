@@ -398,7 +398,10 @@ class Target:
                 yield WebSocketConversation(_HttpxWs(session), url.replace("http", "ws", 1), self.budget)
         except httpx_ws.WebSocketUpgradeError as exc:
             response = exc.response
-            await response.aread()
-            raise WebSocketRejected(url, response.status_code, response.text) from exc
+            try:
+                text = (await response.aread()).decode("utf-8", "replace")
+            except httpx.StreamError:
+                text = ""  # httpx-ws already closed the refused response
+            raise WebSocketRejected(url, response.status_code, text) from exc
         except httpx.TransportError as exc:
             raise TargetUnreachable(f"WebSocket {url}: {type(exc).__name__}: {exc}") from exc
