@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from agentos_contract.clauses import CLAUSES
 from agentos_contract.config import ConfigError, SuiteConfig, make_credentials
+from agentos_contract.options import add_options
 from agentos_contract.profiles import (
     AGNO_3_1_NOT_OBSERVED,
     PROFILES,
@@ -25,40 +25,12 @@ from agentos_contract.tokens import ClaimNames
 EXIT_OK, EXIT_VIOLATED, EXIT_CANNOT_RUN = 0, 1, 2
 
 
-def add_suite_options(add: object) -> None:
-    """Options shared by the CLI and the pytest plugin (``add`` is ``parser.add_argument``-like)."""
-    from collections.abc import Callable
-    from typing import cast
-
-    adder = cast(Callable[..., object], add)
-    adder("--jwt-secret", help="HMAC secret of the deployment's JWT middleware: the suite mints tokens")
-    adder("--jwt-private-key", type=Path, help="PEM private key (RS*/ES*/PS*/EdDSA) to mint tokens with")
-    adder("--jwt-algorithm", help="JWT algorithm (default HS256 with a secret, RS256 with a key)")
-    adder("--token", help="one bearer token to send (the suite judges what it can with it)")
-    adder("--user-id-claim", default="sub", help="claim the middleware lifts into user_id (default sub)")
-    adder(
-        "--session-id-claim", default="session_id", help="claim lifted into session_id (default session_id)"
-    )
-    adder("--scopes-claim", default="scopes", help="claim holding the scopes (default scopes)")
-    adder("--profile", default="spec", choices=sorted(PROFILES), help="spec (the documents) or agno-3.1")
-    adder("--baseline", type=Path, help="JSON/TOML file of deviations you accept")
-    adder("--seed", type=int, default=0, help="Hypothesis seed (default 0); failures print how to replay")
-    adder("--max-examples", type=int, default=50, help="examples per property (default 50)")
-    adder("--max-requests", type=int, default=20_000, help="stop after this many requests (default 20000)")
-    adder("--time-budget", type=float, default=600.0, help="stop after this many seconds (default 600)")
-    adder("--request-timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    adder(
-        "--allow-runs",
-        type=int,
-        default=0,
-        help="successful runs of non-probe factories the suite may make (default 0: none)",
-    )
-    adder("--no-shrink", action="store_true", help="report the first failing example without shrinking it")
-    adder("--junit", type=Path, help="write a JUnit XML report here")
-    adder("--json", type=Path, help="write a JSON report here")
-
-
-def config_from(options: argparse.Namespace) -> SuiteConfig:
+def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
+    """The run's configuration from parsed options (``prefix`` as given to ``add_options``)."""
+    if prefix:
+        options = argparse.Namespace(
+            **{key[len(prefix) :]: value for key, value in vars(options).items() if key.startswith(prefix)}
+        )
     minter, token = make_credentials(
         jwt_secret=options.jwt_secret,
         jwt_private_key=options.jwt_private_key,
@@ -93,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--url", required=True, help="base URL of the AgentOS deployment (the only host contacted)"
     )
-    add_suite_options(check.add_argument)
+    add_options(check.add_argument)
     check.add_argument("--quiet", action="store_true", help="no progress lines")
     commands.add_parser("clauses", help="list the clause catalogue")
     commands.add_parser("profiles", help="list the profiles and their deviations")

@@ -9,6 +9,8 @@ that deviation's own clause, and every clause it violates is one of those.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,41 @@ def _matches(expected: object, observed: object) -> bool:
     if isinstance(expected, list):
         return observed in expected
     return expected == observed
+
+
+def test_pytest_plugin_judges_real_agno(agno_server_noauth: AgnoServer, tmp_path: Path) -> None:
+    (tmp_path / "test_nothing.py").write_text("", encoding="utf-8")
+    common = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rs",
+        "--agentos-url",
+        agno_server_noauth.base_url,
+        "--agentos-max-examples",
+        "3",
+    ]
+    passing = subprocess.run(
+        [*common, "--agentos-profile", "agno-3.1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert passing.returncode == 0, passing.stdout[-3000:]
+    assert "accepted deviations" in passing.stdout and "agno-3.1/1" in passing.stdout
+    failing = subprocess.run(
+        [*common, "--agentos-profile", "spec"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert failing.returncode == 1
+    assert "C25 GET workflow run reads factory_input from the query" in failing.stdout
+    assert "curl -sS -i" in failing.stdout
