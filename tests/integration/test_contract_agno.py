@@ -126,7 +126,8 @@ def test_pytest_plugin_judges_real_agno(agno_server_noauth: AgnoServer, tmp_path
         check=False,
     )
     assert passing.returncode == 0, passing.stdout[-3000:]
-    assert "accepted deviations" in passing.stdout and "agno-3.1/1" in passing.stdout
+    assert "accepted deviations" in passing.stdout
+    assert "agno-3.1/1" in passing.stdout
     failing = subprocess.run(
         [*common, "--agentos-profile", "spec"],
         cwd=tmp_path,
