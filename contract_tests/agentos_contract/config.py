@@ -54,6 +54,8 @@ def make_credentials(
 ) -> tuple[TokenMinter | None, StaticToken | None]:
     if jwt_secret and jwt_private_key:
         raise ConfigError("give --jwt-secret or --jwt-private-key, not both")
+    if (jwt_secret or jwt_private_key) and token is not None:
+        raise ConfigError("give either a JWT key (to mint tokens) or --token, not both")
     key: str | None = jwt_secret
     if jwt_private_key is not None:
         try:
