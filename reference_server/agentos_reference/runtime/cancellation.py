@@ -12,8 +12,8 @@ class CancelToken:
     def cancel(self) -> None:
         self._cancelled = True
 
-    @property
-    def cancelled(self) -> bool:
+    def is_set(self) -> bool:
+        # A method, not a property: a type checker must not assume it unchanged across an await.
         return self._cancelled
 
 
@@ -40,3 +40,6 @@ class ActiveRuns:
 
     def is_active(self, run_id: str) -> bool:
         return run_id in self._tokens
+
+    def run_ids(self) -> list[str]:
+        return list(self._tokens)

@@ -244,12 +244,15 @@ class ConversationRun:
 
     async def _turns(self) -> AsyncIterator[RunEvent]:
         for _ in range(MAX_MODEL_TURNS):
-            if self.cancel.cancelled:
-                self.status = "CANCELLED"
-                yield self._event("RunCancelled", reason="Run cancelled")
+            if self.cancel.is_set():
+                yield self._cancelled()
                 return
             yield self._event("ModelRequestStarted", **self._model_fields())
             reply = await self.component.model.respond(self._request())
+            if self.cancel.is_set():
+                # The cancel arrived while the model was answering: its answer is dropped.
+                yield self._cancelled()
+                return
             if not reply.tool_calls:
                 self.content = reply.content or ""
                 self.messages.append(Message(role="assistant", content=self.content))
@@ -303,6 +306,10 @@ class ConversationRun:
                 )
                 return
         raise RunFailed(f"the model asked for tools more than {MAX_MODEL_TURNS} times")
+
+    def _cancelled(self) -> RunEvent:
+        self.status = "CANCELLED"
+        return self._event("RunCancelled", reason="Run cancelled")
 
     async def _execute(self, execution: ToolExecution) -> AsyncIterator[RunEvent]:
         yield self._event("ToolCallStarted", tool=execution.to_dict())

@@ -197,9 +197,8 @@ class WorkflowRun:
     async def _steps_from(self, first: int, confirmed: int | None = None) -> AsyncIterator[RunEvent]:
         for index in range(first, len(self.workflow.steps)):
             step = self.workflow.steps[index]
-            if self.cancel.cancelled:
-                self.status = "CANCELLED"
-                yield self._event("WorkflowCancelled", reason="Run cancelled")
+            if self.cancel.is_set():
+                yield self._cancelled()
                 return
             if step.requires_confirmation and index != confirmed:
                 async for event in self._pause_at(index, step):
@@ -207,6 +206,9 @@ class WorkflowRun:
                 return
             async for event in self._run_step(index, step):
                 yield event
+        if self.cancel.is_set():
+            yield self._cancelled()
+            return
         self.status = "COMPLETED"
         yield self._event(
             "WorkflowCompleted",
@@ -216,6 +218,10 @@ class WorkflowRun:
             metrics={"steps": self.step_metrics, "duration": self.duration},
             step_results=self.step_results,
         )
+
+    def _cancelled(self) -> RunEvent:
+        self.status = "CANCELLED"
+        return self._event("WorkflowCancelled", reason="Run cancelled")
 
     async def _pause_at(self, index: int, step: Step) -> AsyncIterator[RunEvent]:
         self.status = "PAUSED"
@@ -274,6 +280,8 @@ class WorkflowRun:
             )
             async for event in nested.start(self.content if self.content is not None else self.input):
                 yield event
+            if nested.status == "CANCELLED":
+                return  # the shared token is set: the step loop ends the workflow as cancelled
             if nested.status != "COMPLETED":
                 raise RunFailed(f"step {step.name!r} ended with status {nested.status}")
             step_run_id, content = nested.run_id, nested.content
