@@ -21,6 +21,7 @@ from agentos_reference.http.routes.lifecycle import lifecycle_router
 from agentos_reference.http.routes.reads import reads_router
 from agentos_reference.http.routes.runs import run_router
 from agentos_reference.http.state import ServerState
+from agentos_reference.http.websocket import websocket_router
 from agentos_reference.limits import Limits
 from agentos_reference.registry import Kind, Registry
 from agentos_reference.storage import SqliteDb
@@ -91,6 +92,7 @@ class ReferenceOS:
             app.include_router(run_router(kind))
             app.include_router(lifecycle_router(kind))
             app.include_router(reads_router(kind))
+        app.include_router(websocket_router())
 
         @app.exception_handler(Exception)
         async def internal_error(request: Request, error: Exception) -> Response:
