@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import socket
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -298,6 +299,12 @@ class Target:
                 await _start_lifespan_task(self._app, task_group, stack)
                 transport = httpx.ASGITransport(app=self._app, raise_app_exceptions=False)
                 self.supports_websocket = True
+            elif transport is None:
+                # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+                # and delayed ACKs stall every request with a body by ~40 ms.
+                transport = httpx.AsyncHTTPTransport(
+                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], trust_env=False
+                )
             self._client = await stack.enter_async_context(
                 httpx.AsyncClient(
                     base_url=self.base_url,
