@@ -49,7 +49,7 @@ def _call(
     if method == "GET" and len(parts) == 3:
         return resource.list_runs, (parts[1],), {"session_id": query["session_id"]}, False
     if parts[-1] == "runs":
-        kwargs = {key: form[key] for key in ("user_id", "session_id") if key in form}
+        kwargs: dict[str, Any] = {key: form[key] for key in ("user_id", "session_id") if key in form}
         function = resource.stream if stream else resource.run
         return function, (parts[1], form.get("message", "")), kwargs, stream
     if parts[-1] == "continue":
