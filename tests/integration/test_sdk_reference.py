@@ -196,4 +196,5 @@ async def test_websocket_over_loopback_async(loopback_url: str) -> None:
     async with client, await client.workflows.websocket("probe-workflow-echo") as ws:
         run = await ws.start("async ws", factory_input={"k": "v"})
         final = await run.until_done()
-        assert echo(final.content)["ctx"]["input"] == {"k": "v"}  # type: ignore[union-attr]
+        assert isinstance(final, WorkflowCompleted)
+        assert echo(final.content)["ctx"]["input"] == {"k": "v"}
