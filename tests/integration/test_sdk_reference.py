@@ -4,8 +4,6 @@ client) and over loopback (a uvicorn server on 127.0.0.1, both clients, WebSocke
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +13,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from agentos_contract.probes import KINDS, RUN_SCOPES, Kind, ProbeRequiredInput
@@ -29,6 +26,7 @@ from agentos_factories import (
     WorkflowCompleted,
 )
 from agentos_reference import JWTAuth, ReferenceOS, SqliteDb
+from tests.integration.reference_loopback import serving
 from tests.sdk.conftest import collect, invoke
 
 SECRET = "sdk-integration-secret-" + "0123456789abcdef" * 3
@@ -56,20 +54,8 @@ def reference_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]
 
 @pytest.fixture(scope="module")
 def loopback_url(reference_app: FastAPI) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(reference_app, log_level="warning", ws="websockets-sansio"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the reference server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(reference_app) as url:
+        yield url
 
 
 @pytest.fixture(params=["asgi-async", "loopback-sync", "loopback-async"])
