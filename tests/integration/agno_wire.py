@@ -224,12 +224,13 @@ class WorkflowSocket:
     """A connected ``WS /workflows/ws``: JSON control frames, SSE-formatted run-event frames."""
 
     connection: ClientConnection
-    frames: list[str] = field(default_factory=list)
+    # Every frame in order, as {"direction": "sent" | "received", "text": ...}.
+    transcript: list[dict[str, str]] = field(default_factory=list)
 
     def receive(self) -> str:
         frame = self.connection.recv(timeout=WS_TIMEOUT_S)
         text = frame if isinstance(frame, str) else frame.decode()
-        self.frames.append(text)
+        self.transcript.append({"direction": "received", "text": text})
         return text
 
     def receive_json(self) -> dict[str, Any]:
@@ -238,7 +239,9 @@ class WorkflowSocket:
         return document
 
     def send(self, message: Mapping[str, Any]) -> None:
-        self.connection.send(json.dumps(message))
+        text = json.dumps(message)
+        self.transcript.append({"direction": "sent", "text": text})
+        self.connection.send(text)
 
     def run_until_done(
         self, message: Mapping[str, Any]

@@ -225,7 +225,11 @@ def test_compat_team_paused_run_carries_tools_too(caller: Caller) -> None:
 def test_compat_streamed_workflow_pause_ends_with_a_run_output_event(caller: Caller) -> None:
     events = sse_events(caller.run("workflow", "probe-workflow-pause", stream=True))
     assert [event.event for event in events][-2:] == ["WorkflowPaused", "WorkflowRunOutput"]
-    assert events[-1].json()["status"] == "PAUSED"
+    run_output = events[-1].json()
+    # The whole paused run output, without the "event" key every other SSE data object repeats.
+    assert run_output["status"] == "PAUSED"
+    assert "event" not in run_output
+    assert run_output["step_requirements"] == events[-2].json()["step_requirements"]
 
 
 def test_compat_agent_run_list_uses_empty_strings_for_missing_ids(agno_server_noauth: AgnoServer) -> None:
