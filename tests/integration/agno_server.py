@@ -132,7 +132,9 @@ def running_agno_server(
     """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
     workdir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48) if auth == "jwt" else None
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # listener's proto says TCP; without it each keep-alive request stalls ~40 ms (Nagle + delayed ACK).
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
