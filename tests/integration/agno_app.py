@@ -1,0 +1,132 @@
+"""A real agno 3.1.10 AgentOS carrying the suite's probes, for the integration tests.
+
+The app registers ``probe_factories(db)`` beside a plain prototype agent
+``proto-agent`` on a SQLite file, with agno's ``JWTMiddleware`` (HS256, no
+RBAC) or with no auth at all. Run it as a module::
+
+    python -m tests.integration.agno_app --port 7777 --auth jwt --db /tmp/os.db --jwt-secret <32+ bytes>
+
+It always listens on 127.0.0.1. ``--fd`` serves an already bound listening
+socket instead of ``--port``, so a parent process can pick a free port without
+a race.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import uvicorn
+from agno.agent import Agent
+from agno.db.sqlite import SqliteDb
+from agno.os import AgentOS
+from agno.os.middleware.jwt import JWTMiddleware
+from fastapi import FastAPI
+
+from agentos_contract.probes.agno import ProbeEchoModel, probe_factories
+from tests.integration.agno_server import AUTH_ENVIRONMENT, AUTH_MODES, JWT_ALGORITHM, AuthMode
+
+# PyJWT warns about shorter HMAC keys (RFC 7518 section 3.2).
+MIN_SECRET_BYTES = 32
+PROTO_AGENT_ID = "proto-agent"
+DB_ID = "agentos-contract-agno-db"
+
+
+class HarnessConfigError(ValueError):
+    """The harness was asked for an app it cannot build (bad auth mode or secret)."""
+
+
+def _proto_reply(message: str | None) -> str:
+    return json.dumps({"agent": PROTO_AGENT_ID, "message": message}, sort_keys=True)
+
+
+def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -> FastAPI:
+    if auth not in AUTH_MODES:
+        raise HarnessConfigError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
+    if auth == "jwt" and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
+        raise HarnessConfigError(f"auth=jwt needs a jwt_secret of at least {MIN_SECRET_BYTES} bytes")
+    db = SqliteDb(db_file=str(db_file), id=DB_ID)
+    probes = probe_factories(db)
+    proto = Agent(
+        id=PROTO_AGENT_ID,
+        name=PROTO_AGENT_ID,
+        model=ProbeEchoModel(reply=_proto_reply),
+        db=db,
+        telemetry=False,
+    )
+    agent_os = AgentOS(
+        id="agentos-contract-agno",
+        description="agno 3.1.10 AgentOS with the agentos-contract probes",
+        agents=[proto, *probes.agents],
+        teams=probes.teams,
+        workflows=probes.workflows,
+        telemetry=False,
+    )
+    app = agent_os.get_app()
+    if auth == "jwt" and jwt_secret is not None:
+        app.add_middleware(
+            JWTMiddleware,
+            verification_keys=[jwt_secret],
+            algorithm=JWT_ALGORITHM,
+            authorization=False,
+            user_id_claim="sub",
+            session_id_claim="session_id",
+            scopes_claim="scopes",
+        )
+    return app
+
+
+def _listening_socket(args: argparse.Namespace) -> socket.socket:
+    if args.fd is not None:
+        return socket.socket(fileno=args.fd)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    return sock
+
+
+def _ws_implementation() -> Literal["websockets-sansio", "auto"]:
+    # uvicorn's legacy websockets implementation warns on every start (wire notes section 11).
+    from uvicorn.config import WS_PROTOCOLS
+
+    return "websockets-sansio" if "websockets-sansio" in WS_PROTOCOLS else "auto"
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.integration.agno_app", description=__doc__.split("\n")[0]
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", type=int, help="port on 127.0.0.1 to listen on")
+    where.add_argument("--fd", type=int, help="an inherited, bound listening socket to serve")
+    parser.add_argument("--auth", choices=AUTH_MODES, required=True)
+    parser.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
+    parser.add_argument("--jwt-secret", help=f"HS256 secret, at least {MIN_SECRET_BYTES} bytes (auth=jwt)")
+    parser.add_argument("--log-level", default="warning")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    # The harness never phones home, whatever the caller's environment says.
+    os.environ["AGNO_TELEMETRY"] = "false"
+    for name in AUTH_ENVIRONMENT:
+        os.environ.pop(name, None)
+    try:
+        app = build_app(auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret)
+    except HarnessConfigError as exc:
+        print(f"agno_app: {exc}", file=sys.stderr)
+        return 2
+    config = uvicorn.Config(app, log_level=args.log_level, ws=_ws_implementation(), lifespan="on")
+    uvicorn.Server(config).run(sockets=[_listening_socket(args)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
