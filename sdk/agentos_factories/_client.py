@@ -7,9 +7,7 @@ Both hold an httpx client (their own, or one you inject) and expose the endpoint
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
@@ -18,6 +16,7 @@ import httpx
 from pydantic import TypeAdapter
 from typing_extensions import Self
 
+from . import _retry
 from ._errors import APIResponseValidationError, make_status_error, transport_error
 from ._request import ApiCall, parse_json
 from ._retry import retry_delay, should_retry_exception, should_retry_status
@@ -225,7 +224,7 @@ class Client:
                 response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 if attempt < self._settings.max_retries and should_retry_exception(call.retry, exc):
-                    time.sleep(retry_delay(attempt))
+                    _retry.sleep(retry_delay(attempt))
                     attempt += 1
                     continue
                 raise transport_error(exc, method=request.method, url=str(request.url)) from exc
@@ -235,7 +234,7 @@ class Client:
                 and should_retry_status(call.retry, response.status_code)
             ):
                 response.close()
-                time.sleep(retry_delay(attempt, response))
+                _retry.sleep(retry_delay(attempt, response))
                 attempt += 1
                 continue
             if response.is_error:
@@ -376,7 +375,7 @@ class AsyncClient:
                 response = await self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 if attempt < self._settings.max_retries and should_retry_exception(call.retry, exc):
-                    await asyncio.sleep(retry_delay(attempt))
+                    await _retry.async_sleep(retry_delay(attempt))
                     attempt += 1
                     continue
                 raise transport_error(exc, method=request.method, url=str(request.url)) from exc
@@ -386,7 +385,7 @@ class AsyncClient:
                 and should_retry_status(call.retry, response.status_code)
             ):
                 await response.aclose()
-                await asyncio.sleep(retry_delay(attempt, response))
+                await _retry.async_sleep(retry_delay(attempt, response))
                 attempt += 1
                 continue
             if response.is_error:

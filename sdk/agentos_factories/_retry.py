@@ -11,6 +11,7 @@ retried after a read/write failure and on 408, 429, 502, 503 and 504, honouring 
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import time
@@ -21,9 +22,11 @@ import httpx
 __all__ = [
     "RETRYABLE_STATUSES",
     "RetryMode",
+    "async_sleep",
     "retry_delay",
     "should_retry_exception",
     "should_retry_status",
+    "sleep",
 ]
 
 #: ``"never_sent"``: retry only when the request provably never left (run, continue).
@@ -86,3 +89,13 @@ def retry_delay(attempt: int, response: httpx.Response | None = None) -> float:
         return after
     base = min(INITIAL_DELAY * (2.0**attempt), MAX_DELAY)
     return base * (1 - 0.25 * random.random())
+
+
+def sleep(seconds: float) -> None:
+    """The sync client's wait between attempts (one place, so tests can observe it)."""
+    time.sleep(seconds)
+
+
+async def async_sleep(seconds: float) -> None:
+    """The async client's wait between attempts."""
+    await asyncio.sleep(seconds)
