@@ -416,10 +416,11 @@ class StubDeployment:
         return router.route(**pattern).mock(side_effect=self.handle)
 
     @contextmanager
-    def mock(self, *, assert_all_mocked: bool = True) -> Iterator[respx.MockRouter]:
+    def mock(self) -> Iterator[respx.MockRouter]:
         """Patch httpx (respx) so every client, the application's own included, reaches this deployment.
 
-        Requests to other hosts fail unless ``assert_all_mocked=False`` lets them through to the network.
+        Requests to other hosts fail with respx's ``AllMockedAssertionError`` unless another active
+        respx router answers them (respx tries each active router in turn).
         """
         try:
             import respx
@@ -427,10 +428,8 @@ class StubDeployment:
             raise StubConfigurationError(
                 "deployment.mock() needs respx: install agentos-factories[stubs]"
             ) from exc
-        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=assert_all_mocked)
+        router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.install(router)
-        if not assert_all_mocked:
-            router.route().pass_through()
         with router:
             yield router
 
