@@ -43,6 +43,7 @@ from ._streaming import (
     WorkflowRunStream,
 )
 from ._types import NOT_GIVEN, FactoryInput, NotGiven, WebSocketRoute
+from ._websocket import AsyncWorkflowRunEvents, AsyncWorkflowWebSocket, WorkflowRunEvents, WorkflowWebSocket
 from .models import (
     AgentEvent,
     AgentInfo,
@@ -99,7 +100,9 @@ __all__ = [
     "AsyncTeamFactoryHandle",
     "AsyncTeamRunStream",
     "AsyncWorkflowFactoryHandle",
+    "AsyncWorkflowRunEvents",
     "AsyncWorkflowRunStream",
+    "AsyncWorkflowWebSocket",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -143,9 +146,11 @@ __all__ = [
     "WorkflowFactoryHandle",
     "WorkflowInfo",
     "WorkflowPaused",
+    "WorkflowRunEvents",
     "WorkflowRunOutput",
     "WorkflowRunStream",
     "WorkflowRunSummary",
     "WorkflowStarted",
+    "WorkflowWebSocket",
     "error_class_for_status",
 ]

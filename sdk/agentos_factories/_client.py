@@ -82,7 +82,7 @@ class _Settings:
     def build(
         self, http: httpx.Client | httpx.AsyncClient, call: ApiCall, token: str | None
     ) -> httpx.Request:
-        headers = dict(self.headers)
+        headers = {**self.headers, **(call.headers or {})}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         timeout = self.timeout if isinstance(call.timeout, NotGiven) else httpx.Timeout(call.timeout)

@@ -24,6 +24,7 @@ __all__ = [
     "ApiCall",
     "encode_factory_input",
     "encode_json_list",
+    "factory_input_value",
     "form",
     "parse_json",
     "path",
@@ -41,6 +42,7 @@ class ApiCall:
     retry: RetryMode
     params: Mapping[str, str] | None = None
     form: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
     timeout: TimeoutTypes | NotGiven = NOT_GIVEN
 
 
@@ -52,29 +54,28 @@ def path(template: str, *ids: str) -> str:
     return template.format(*(quote(value, safe="") for value in ids))
 
 
-def _check_json(value: object, where: str) -> None:
-    """Reject what a JSON object cannot hold, with the path to the bad value."""
+def _to_json(value: object, where: str) -> object:
+    """A plain-JSON copy of ``value``; what a JSON object cannot hold is refused with its path."""
     if value is None or isinstance(value, (str, bool, int)):
-        return
+        return value
     if isinstance(value, float):
         if not math.isfinite(value):
             raise FactoryInputError(f"factory_input{where} is {value!r}; JSON has no NaN or Infinity")
-        return
+        return value
     if isinstance(value, Mapping):
+        out: dict[str, object] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise FactoryInputError(f"factory_input{where} has a non-string key {key!r}")
-            _check_json(item, f"{where}[{key!r}]")
-        return
+            out[key] = _to_json(item, f"{where}[{key!r}]")
+        return out
     if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _check_json(item, f"{where}[{index}]")
-        return
+        return [_to_json(item, f"{where}[{index}]") for index, item in enumerate(value)]
     raise FactoryInputError(f"factory_input{where} is a {type(value).__name__}, which JSON cannot hold")
 
 
-def encode_factory_input(value: FactoryInput) -> str | None:
-    """The JSON text of ``factory_input`` as the spec sends it, or ``None`` to leave it out."""
+def factory_input_value(value: FactoryInput) -> object:
+    """``factory_input`` as a JSON-ready object (checked), or ``None`` to leave it out."""
     if value is None:
         return None
     if isinstance(value, BaseModel):
@@ -85,7 +86,14 @@ def encode_factory_input(value: FactoryInput) -> str | None:
         raise FactoryInputError(
             f"factory_input must be a pydantic model, a mapping or None, not {type(value).__name__}"
         )
-    _check_json(data, "")
+    return _to_json(data, "")
+
+
+def encode_factory_input(value: FactoryInput) -> str | None:
+    """The JSON text of ``factory_input`` as the spec sends it, or ``None`` to leave it out."""
+    data = factory_input_value(value)
+    if data is None:
+        return None
     return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
 

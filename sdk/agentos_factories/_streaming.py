@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast
 
 import httpx
 from pydantic import ValidationError
@@ -155,9 +155,9 @@ class RunStream(_StreamBase[EventT]):
             try:
                 for chunk in self.response.iter_bytes():
                     for sse in self._decode(chunk):
-                        yield interpreter.on_sse(sse)  # type: ignore[misc]  # parsed for this kind
+                        yield cast(EventT, interpreter.on_sse(sse))  # parsed for this stream's kind
                 for sse in self._flush():
-                    yield interpreter.on_sse(sse)  # type: ignore[misc]
+                    yield cast(EventT, interpreter.on_sse(sse))  # parsed for this stream's kind
             except httpx.TransportError as exc:
                 raise transport_error(exc, method=interpreter.method, url=interpreter.url) from exc
             interpreter.finish()
@@ -199,9 +199,9 @@ class AsyncRunStream(_StreamBase[EventT]):
             try:
                 async for chunk in self.response.aiter_bytes():
                     for sse in self._decode(chunk):
-                        yield interpreter.on_sse(sse)  # type: ignore[misc]
+                        yield cast(EventT, interpreter.on_sse(sse))  # parsed for this stream's kind
                 for sse in self._flush():
-                    yield interpreter.on_sse(sse)  # type: ignore[misc]
+                    yield cast(EventT, interpreter.on_sse(sse))  # parsed for this stream's kind
             except httpx.TransportError as exc:
                 raise transport_error(exc, method=interpreter.method, url=interpreter.url) from exc
             interpreter.finish()

@@ -77,25 +77,41 @@ def echo_of(content: object) -> dict[str, Any]:
     return document
 
 
-@dataclass
 class Caller:
-    """One server plus the identity (headers) requests go out with."""
+    """One server plus the identity (headers) requests go out with.
 
-    server: AgnoServer
-    headers: dict[str, str] = field(default_factory=dict)
+    Callers made with ``as_``/``anonymous`` share their parent's connection pool;
+    only the caller that opened it closes it.
+    """
 
-    def __post_init__(self) -> None:
-        self.client = httpx.Client(base_url=self.server.base_url, timeout=HTTP_TIMEOUT_S)
+    def __init__(
+        self,
+        server: AgnoServer,
+        headers: Mapping[str, str] | None = None,
+        *,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.server = server
+        self.headers = dict(headers or {})
+        self._owns_client = client is None
+        self.client = client or httpx.Client(base_url=server.base_url, timeout=HTTP_TIMEOUT_S)
 
     def close(self) -> None:
-        self.client.close()
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> Caller:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def as_(self, **token_claims: Any) -> Caller:
         """The same server with another token (no-auth servers ignore the claims)."""
-        return Caller(self.server, self.server.auth_headers(**token_claims))
+        return Caller(self.server, self.server.auth_headers(**token_claims), client=self.client)
 
     def anonymous(self) -> Caller:
-        return Caller(self.server, {})
+        return Caller(self.server, {}, client=self.client)
 
     def _headers(self, trace: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = dict(self.headers)
@@ -208,12 +224,13 @@ class WorkflowSocket:
     """A connected ``WS /workflows/ws``: JSON control frames, SSE-formatted run-event frames."""
 
     connection: ClientConnection
-    frames: list[str] = field(default_factory=list)
+    # Every frame in order, as {"direction": "sent" | "received", "text": ...}.
+    transcript: list[dict[str, str]] = field(default_factory=list)
 
     def receive(self) -> str:
         frame = self.connection.recv(timeout=WS_TIMEOUT_S)
         text = frame if isinstance(frame, str) else frame.decode()
-        self.frames.append(text)
+        self.transcript.append({"direction": "received", "text": text})
         return text
 
     def receive_json(self) -> dict[str, Any]:
@@ -222,7 +239,9 @@ class WorkflowSocket:
         return document
 
     def send(self, message: Mapping[str, Any]) -> None:
-        self.connection.send(json.dumps(message))
+        text = json.dumps(message)
+        self.transcript.append({"direction": "sent", "text": text})
+        self.connection.send(text)
 
     def run_until_done(
         self, message: Mapping[str, Any]

@@ -65,10 +65,10 @@ Component = Agent | Team | Workflow
 Reply = Callable[[str | None], str]
 
 CONFIRM_TOOL = "probe_confirm"
+CONFIRM_STEP = "probe-confirm"
 _FACTORY_CLASSES: Mapping[Kind, type[AgentFactory | TeamFactory | WorkflowFactory]] = MappingProxyType(
     {"agent": AgentFactory, "team": TeamFactory, "workflow": WorkflowFactory}
 )
-CONFIRM_STEP = "probe-confirm"
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class _RunOutput(WireModel):
     created_at: int | None = None
     metrics: dict[str, JsonValue] | None = None
     metadata: dict[str, JsonValue] | None = None
-    input: dict[str, JsonValue] | None = None
+    input: JsonValue = None  # agent/team: {"input_content": ...}; workflow: the message text
 
     @property
     def is_paused(self) -> bool:

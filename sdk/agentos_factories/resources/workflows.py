@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Generic
 from pydantic import TypeAdapter
 
 from agentos_factories._streaming import AsyncRunStream, AsyncWorkflowRunStream, RunStream, WorkflowRunStream
-from agentos_factories._types import NOT_GIVEN, FactoryInput, ModelT, NotGiven, TimeoutTypes
+from agentos_factories._types import NOT_GIVEN, FactoryInput, ModelT, NotGiven, TimeoutTypes, WebSocketRoute
+from agentos_factories._websocket import AsyncWorkflowWebSocket, WorkflowWebSocket
 from agentos_factories.models.components import WorkflowInfo
 from agentos_factories.models.hitl import StepRequirement
 from agentos_factories.models.runs import RunStatus, WorkflowRunOutput, WorkflowRunSummary
@@ -193,6 +194,21 @@ class Workflows:
             _calls.cancel("workflows", workflow_id, run_id, session_id=session_id, timeout=timeout),
             CANCEL_ADAPTER,
         )
+
+    def websocket(
+        self,
+        workflow_id: str,
+        *,
+        route: WebSocketRoute = "auto",
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> WorkflowWebSocket:
+        """Open an authenticated WebSocket session for ``workflow_id``; use it with ``with``.
+
+        ``route="auto"`` tries the spec's ``/workflows/{id}/ws`` and falls back to agno 3.1's
+        ``/workflows/ws`` when that handshake is refused; ``"spec"``/``"agno"`` pin one.
+        """
+        effective = self._client.timeout if isinstance(timeout, NotGiven) else timeout
+        return WorkflowWebSocket.connect(self._client, workflow_id, route, effective)
 
     def factory(self, workflow_id: str, input_model: type[ModelT]) -> WorkflowFactoryHandle[ModelT]:
         """A handle on one workflow factory whose methods take ``factory_input`` only as ``input_model``."""
@@ -484,6 +500,17 @@ class AsyncWorkflows:
             _calls.cancel("workflows", workflow_id, run_id, session_id=session_id, timeout=timeout),
             CANCEL_ADAPTER,
         )
+
+    async def websocket(
+        self,
+        workflow_id: str,
+        *,
+        route: WebSocketRoute = "auto",
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+    ) -> AsyncWorkflowWebSocket:
+        """Open an authenticated WebSocket session (``async with await client.workflows.websocket(...)``)."""
+        effective = self._client.timeout if isinstance(timeout, NotGiven) else timeout
+        return await AsyncWorkflowWebSocket.connect(self._client, workflow_id, route, effective)
 
     def factory(self, workflow_id: str, input_model: type[ModelT]) -> AsyncWorkflowFactoryHandle[ModelT]:
         """A handle on one workflow factory whose methods take ``factory_input`` only as ``input_model``."""

@@ -20,6 +20,8 @@ from agentos_factories import (
     AsyncClient,
     AsyncRunStream,
     AsyncWorkflowFactoryHandle,
+    AsyncWorkflowRunEvents,
+    AsyncWorkflowWebSocket,
     Client,
     FactoryPermissionError,
     FactoryValidationError,
@@ -33,8 +35,10 @@ from agentos_factories import (
     ToolExecution,
     WorkflowEvent,
     WorkflowInfo,
+    WorkflowRunEvents,
     WorkflowRunOutput,
     WorkflowRunSummary,
+    WorkflowWebSocket,
 )
 from agentos_factories._errors import Detail
 from agentos_factories.models import RunRequirement, StepRequirement
@@ -121,6 +125,26 @@ def typed_handles(client: Client) -> None:
     flow = client.workflows.factory("w", ResearchInput)
     assert_type(flow.list_runs(session_id="s", factory_input=ResearchInput()), list[WorkflowRunSummary])
     assert_type(flow.continue_run("r", session_id="s", factory_input=ResearchInput()), WorkflowRunOutput)
+
+
+def websocket(client: Client) -> None:
+    with client.workflows.websocket("w", route="agno") as ws:
+        assert_type(ws, WorkflowWebSocket)
+        assert_type(ws.route, Literal["spec", "agno"])
+        run = ws.start("go", factory_input=ResearchInput(), session_id="s")
+        assert_type(run, WorkflowRunEvents)
+        for event in run:
+            assert_type(event, WorkflowEvent)
+        assert_type(run.completion, WorkflowEvent | None)
+
+
+async def async_websocket(client: AsyncClient) -> None:
+    async with await client.workflows.websocket("w") as ws:
+        assert_type(ws, AsyncWorkflowWebSocket)
+        run = await ws.start("go", factory_input={"tenant": "t"})
+        assert_type(run, AsyncWorkflowRunEvents)
+        async for event in run:
+            assert_type(event, WorkflowEvent)
 
 
 def errors(client: Client) -> None:

@@ -53,4 +53,7 @@ async def async_misuse(client: AsyncClient) -> None:
     await handle.run("hi", factory_input={"depth": 1})  # E: arg-type
     for _event in await client.agents.stream("a", "hi"):  # E: attr-defined
         pass
+    socket = await client.workflows.websocket("w", route="sideways")  # E: arg-type
+    for _frame in await socket.start("go"):  # E: attr-defined
+        pass
     del not_awaited
