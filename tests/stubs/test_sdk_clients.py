@@ -15,15 +15,6 @@ from agentos_stubs import FactoryPermissionError, StubContext, StubDeployment, V
 
 from .conftest import DefaultsInput, RequiredInput, declare_standard
 
-# The SDK reads a workflow run's "input" as an object, but agno 3.1.10 sends the message text
-# ("input": "hi", captured from a real AgentOS; the stub answers the same). Strict, so the marker
-# fails the day the SDK accepts it and must then be removed.
-SDK_WORKFLOW_INPUT_BUG = pytest.mark.xfail(
-    raises=sdk.APIResponseValidationError,
-    strict=True,
-    reason="SDK WorkflowRunOutput.input is dict-typed; agno sends the workflow input as a string",
-)
-
 
 async def call(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a sync or async client method and return its result."""
@@ -267,18 +258,20 @@ async def test_workflow_run_listing(client: sdk.Client | sdk.AsyncClient) -> Non
     assert summaries[0].user_id == "jwt-user"
 
 
-@SDK_WORKFLOW_INPUT_BUG
 async def test_workflow_run_output(client: sdk.Client | sdk.AsyncClient) -> None:
-    output = await call(client.workflows.run, "workflow-plain", "go")
-    assert output.workflow_id == "workflow-plain"
+    output = await call(client.workflows.run, "workflow-plain", "go", factory_input={"k": 1})
+    assert isinstance(output, sdk.WorkflowRunOutput)
+    assert (output.workflow_id, output.status, output.user_id) == ("workflow-plain", "COMPLETED", "jwt-user")
+    assert reported(output.content)["input"] == {"k": 1}
+    assert output.step_results is not None
 
 
-@SDK_WORKFLOW_INPUT_BUG
 async def test_workflow_run_read(client: sdk.Client | sdk.AsyncClient) -> None:
     events = await events_of(await call(client.workflows.stream, "workflow-plain", "go", session_id="s-6"))
     run_id = events[-1].run_id
     output = await call(client.workflows.get_run, "workflow-plain", run_id, session_id="s-6")
-    assert output.run_id == run_id
+    assert (output.run_id, output.status) == (run_id, "COMPLETED")
+    assert output.content == events[-1].content
 
 
 def test_an_application_client_reaches_the_stub_through_respx(stub: StubDeployment) -> None:
