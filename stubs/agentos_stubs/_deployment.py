@@ -25,11 +25,11 @@ from typing_extensions import Self
 
 from agentos_factories import AsyncClient, Client
 
+from ._auth import Authenticator, TokenVerifier
 from ._components import ComponentKind, ReplyValue, StubComponent
 from ._context import StubContext
 from ._errors import StubConfigurationError
 from ._faults import ConnectionPhase, Fault, FaultPlan, TimeoutPhase
-from ._http import HTTPError
 from ._identity import VerifiedIdentity
 from ._recorder import Endpoint, FactoryInvocation, RecordedRequest, Recorder
 from ._runs import RunStore
@@ -62,9 +62,11 @@ class StubDeployment:
     """A fake AgentOS deployment: components, the verified identity, faults, and a recorder.
 
     ``identity`` is what the deployment's verified middleware supplies on every request (as if
-    a JWT had been checked). ``tokens`` instead maps bearer tokens to identities: a request
-    without a known token gets agno's 401. ``profile`` picks the spec's answer (default) or
-    agno 3.1.10's where the two disagree (see :mod:`agentos_stubs._server`).
+    a JWT had been checked). ``tokens`` instead maps bearer tokens to identities, and
+    ``verify_token`` verifies any bearer token and returns its claims (see
+    :mod:`agentos_stubs._auth`); a request without a good token then gets agno's 401. Setting
+    one of the three replaces the others. ``profile`` picks the spec's answer (default) or agno
+    3.1.10's where the two disagree (see :mod:`agentos_stubs._server`).
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class StubDeployment:
         *,
         identity: VerifiedIdentity | None = None,
         tokens: Mapping[str, VerifiedIdentity] | None = None,
+        verify_token: TokenVerifier | None = None,
         profile: Profile = "spec",
     ) -> None:
         url = httpx.URL(base_url)
@@ -83,18 +86,16 @@ class StubDeployment:
         self.base_url = str(url.copy_with(path=url.path.rstrip("/") or "/")).rstrip("/")
         self._url = httpx.URL(self.base_url)
         self._components: dict[tuple[ComponentKind, str], StubComponent] = {}
-        self._identity: VerifiedIdentity | None = None
-        self._tokens: dict[str, VerifiedIdentity] | None = None
+        self._auth = Authenticator()
+        self._auth.configure(identity=identity, tokens=tokens, verify_token=verify_token)
         self._profile: Profile = "spec"
-        self.identity = identity
-        self.tokens = tokens
         self.profile = profile
         self._faults = FaultPlan()
         self._recorder = Recorder()
         self._runs = RunStore()
         self._server = StubServer(
             components=self._components,
-            authenticate=self._authenticate,
+            authenticate=self._auth,
             profile=lambda: self._profile,
             faults=self._faults,
             recorder=self._recorder,
@@ -110,37 +111,30 @@ class StubDeployment:
 
     @property
     def identity(self) -> VerifiedIdentity | None:
-        """The verified identity every request carries (None: the deployment verifies nothing)."""
-        return self._identity
+        """The verified identity every request carries (None: no such fixed identity)."""
+        return self._auth.identity
 
     @identity.setter
     def identity(self, identity: VerifiedIdentity | None) -> None:
-        if identity is not None and not isinstance(identity, VerifiedIdentity):
-            raise StubConfigurationError(f"identity must be a VerifiedIdentity or None, not {identity!r}")
-        if identity is not None and self._tokens is not None:
-            raise StubConfigurationError(
-                "give either identity or tokens: with tokens each token names its identity"
-            )
-        self._identity = identity
+        self._auth.configure(identity=identity, tokens=None, verify_token=None)
 
     @property
     def tokens(self) -> Mapping[str, VerifiedIdentity] | None:
         """Bearer tokens the deployment accepts, each with the identity it verifies to."""
-        return self._tokens
+        return self._auth.tokens
 
     @tokens.setter
     def tokens(self, tokens: Mapping[str, VerifiedIdentity] | None) -> None:
-        if tokens is not None:
-            if self._identity is not None:
-                raise StubConfigurationError(
-                    "give either identity or tokens: with tokens each token names its identity"
-                )
-            if not isinstance(tokens, Mapping) or not all(
-                isinstance(token, str) and token and isinstance(identity, VerifiedIdentity)
-                for token, identity in tokens.items()
-            ):
-                raise StubConfigurationError("tokens must map non-empty token strings to VerifiedIdentity")
-        self._tokens = dict(tokens) if tokens is not None else None
+        self._auth.configure(identity=None, tokens=tokens, verify_token=None)
+
+    @property
+    def verify_token(self) -> TokenVerifier | None:
+        """The callable that verifies a bearer token and returns its claims."""
+        return self._auth.verify_token
+
+    @verify_token.setter
+    def verify_token(self, verify_token: TokenVerifier | None) -> None:
+        self._auth.configure(identity=None, tokens=None, verify_token=verify_token)
 
     @property
     def profile(self) -> Profile:
@@ -151,17 +145,6 @@ class StubDeployment:
         if profile not in ("spec", "agno"):
             raise StubConfigurationError(f"profile must be 'spec' or 'agno', not {profile!r}")
         self._profile = profile
-
-    def _authenticate(self, headers: httpx.Headers) -> VerifiedIdentity | None:
-        if self._tokens is None:
-            return self._identity
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HTTPError(401, "Authorization header missing")
-        identity = self._tokens.get(token.strip())
-        if identity is None:
-            raise HTTPError(401, "Invalid token: Signature verification failed")
-        return identity
 
     # --- declarations ----------------------------------------------------------------------------
 

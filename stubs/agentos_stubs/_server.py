@@ -4,7 +4,8 @@ Order of checks on a run-scoped route, as AgentOS orders them: authentication (4
 validation (422), the component (404), ``factory_input`` (400, before the factory runs), the
 factory (403 and 500 from what it raised), then the run itself (404/409 on continue).
 
-``profile`` chooses where the spec and agno disagree over HTTP (wire notes section 2):
+``profile`` chooses where the spec (with this project's house rules) and agno 3.1.10 disagree
+over HTTP (wire notes sections 2 and 5):
 
 =========================================  ==============================  ===========================
                                            ``"spec"`` (default)             ``"agno"``
@@ -12,6 +13,8 @@ factory (403 and 500 from what it raised), then the run itself (404/409 on conti
 ``GET /workflows/{id}/runs/{run_id}``      reads ``factory_input`` (query)  ignores it; no factory runs
 agent/team continue with an input_schema   ``ctx.input`` is None            validates ``{}`` (400 when a
                                                                             field is required)
+a plain exception raised in the factory    500 ``<Kind> factory error``     500 ``Error in <kind>
+                                           (house rule H02: no leak)        factory: <str(exc)>``
 =========================================  ==============================  ===========================
 """
 
@@ -363,14 +366,16 @@ class StubServer:
             raise
         except BaseException as exc:
             error = exc
-            raise self._factory_failure(component, exc, fault) from exc
+            raise self._factory_failure(component, exc, fault, leak=self._profile() == "agno") from exc
         finally:
             self._recorder.invocation(
                 FactoryInvocation(component.kind, component.id, endpoint, context, message, error)
             )
 
     @staticmethod
-    def _factory_failure(component: StubComponent, exc: BaseException, fault: Fault | None) -> HTTPError:
+    def _factory_failure(
+        component: StubComponent, exc: BaseException, fault: Fault | None, *, leak: bool
+    ) -> HTTPError:
         kind = component.kind
         if not isinstance(exc, Exception):
             raise exc  # KeyboardInterrupt and friends are not the factory's answer
@@ -378,9 +383,10 @@ class StubServer:
             error = HTTPError(403, str(exc))
         elif isinstance(exc, FactoryValidationError):
             error = HTTPError(400, str(exc))
-        elif isinstance(exc, FactoryError):
+        elif isinstance(exc, FactoryError) or (component.is_factory and not leak):
             error = HTTPError(500, f"{kind_title(kind)} factory error")
         elif component.is_factory:
+            # agno puts str(exc) of a plain exception in the 500 body (wire notes section 5).
             error = HTTPError(500, f"Error in {kind} factory: {exc}")
         else:
             error = HTTPError(500, "Internal Server Error")

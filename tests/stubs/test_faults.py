@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 import agentos_factories as sdk
-from agentos_stubs import StubDeployment
+from agentos_stubs import Profile, StubDeployment
 
 from .conftest import BASE_URL, RequiredInput
 
@@ -150,13 +150,18 @@ async def test_permission_denied_defaults_to_the_kinds_scope(
         await call(client.workflows.stream, "flow", "q")
 
 
-async def test_crash_is_a_500_leaking_the_message_as_agno_does(
-    client: sdk.Client | sdk.AsyncClient, stub: StubDeployment
+@pytest.mark.parametrize(
+    ("profile", "detail"),
+    [("spec", "Team factory error"), ("agno", "Error in team factory: database is down")],
+)
+async def test_crash_is_a_500(
+    client: sdk.Client | sdk.AsyncClient, stub: StubDeployment, profile: Profile, detail: str
 ) -> None:
+    stub.profile = profile
     stub.crash("crew", message="database is down")
     with pytest.raises(sdk.FactoryError) as raised:
         await call(client.teams.stream, "crew", "q")
-    assert raised.value.detail == "Error in team factory: database is down"
+    assert raised.value.detail == detail
     assert isinstance(stub.invocations[0].error, RuntimeError)
 
 

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from agentos_stubs import StubConfigurationError, StubDeployment, VerifiedIdentity
@@ -218,3 +219,77 @@ def test_identity_and_tokens_are_exclusive() -> None:
         StubDeployment(identity=VerifiedIdentity(user_id="a"), tokens={"t": VerifiedIdentity(user_id="b")})
     with pytest.raises(StubConfigurationError):
         StubDeployment(tokens={"": VerifiedIdentity(user_id="b")})
+
+
+# --- verify_token ----------------------------------------------------------------------------------
+
+SECRET = "stub-tests-hs256-secret-0123456789abcdef"
+
+
+def _decode(token: str) -> dict[str, Any]:
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert isinstance(claims, dict)
+    return claims
+
+
+def test_verify_token_reads_identity_from_the_verified_claims() -> None:
+    deployment = declare_standard(StubDeployment(BASE_URL, verify_token=_decode))
+    claims = {"sub": "jwt-user", "session_id": "jwt-sess", "scopes": ["teams:run"], "role": "admin"}
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    with (
+        deployment.mock(),
+        httpx.Client(base_url=BASE_URL, headers={"Authorization": f"Bearer {token}"}) as client,
+    ):
+        ctx = ctx_of(client.post(run_path("team", "team-plain"), data=_form("form-user", "form-sess")))
+    assert (ctx["user_id"], ctx["session_id"], ctx["scopes"]) == ("jwt-user", "jwt-sess", ["teams:run"])
+    assert ctx["claims"] == claims
+
+
+@pytest.mark.parametrize(
+    ("token", "detail"),
+    [
+        ("not-a-jwt", "Invalid token: Not enough segments"),
+        (
+            jwt.encode({"sub": "x"}, "another-secret-of-thirty-two-bytes!!", algorithm="HS256"),
+            "Invalid token: Signature verification failed",
+        ),
+        (
+            jwt.encode({"sub": "x", "exp": 1}, SECRET, algorithm="HS256"),
+            "Invalid token: Signature has expired",
+        ),
+    ],
+)
+def test_verify_token_refusals_are_401(token: str, detail: str) -> None:
+    deployment = declare_standard(StubDeployment(BASE_URL, verify_token=_decode))
+    with httpx.Client(transport=deployment.transport(), base_url=BASE_URL) as client:
+        response = client.get("/agents", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.json()) == (401, {"detail": detail})
+
+
+def _identity_of(deployment: StubDeployment) -> VerifiedIdentity | None:
+    return deployment.identity
+
+
+def test_setting_one_verification_mode_replaces_the_others() -> None:
+    deployment = StubDeployment(tokens={"t": VerifiedIdentity(user_id="a")})
+    deployment.identity = VerifiedIdentity(user_id="b")
+    assert (deployment.tokens, deployment.verify_token) == (None, None)
+    deployment.verify_token = _decode
+    assert _identity_of(deployment) is None
+    with pytest.raises(StubConfigurationError, match="at most one"):
+        StubDeployment(identity=VerifiedIdentity(user_id="a"), verify_token=_decode)
+    with pytest.raises(StubConfigurationError, match="callable"):
+        StubDeployment(verify_token="secret")  # type: ignore[arg-type]  # the point of the test
+
+
+def test_a_verifier_returning_no_mapping_is_a_configuration_error() -> None:
+    def not_claims(token: str) -> Any:
+        return ["not", "claims"]
+
+    deployment = StubDeployment(verify_token=not_claims)
+    deployment.agent_factory("a")
+    with (
+        httpx.Client(transport=deployment.transport(), base_url=BASE_URL) as client,
+        pytest.raises(StubConfigurationError, match="mapping"),
+    ):
+        client.get("/agents", headers={"Authorization": "Bearer x"})
