@@ -102,11 +102,17 @@ class StubComponent:
         entry["is_factory"] = self.is_factory
         if self.input_schema is not None:
             schema = self.input_schema.model_json_schema()
-            # agno publishes the schema under both names (wire notes section 8).
-            entry["input_schema"] = schema
+            # agno publishes the schema under both names (wire notes section 8), except in the
+            # workflow list, which carries factory_input_schema only.
+            if self.kind != "workflow" or detailed:
+                entry["input_schema"] = schema
             entry["factory_input_schema"] = schema
         if not self.is_factory:
             entry["model"] = dict(STUB_MODEL)
+            entry["sessions"] = {"session_table": "agno_sessions"}
+            entry["reasoning"] = {"reasoning": False}
+            if self.description is not None:
+                entry["system_message"] = {"description": self.description}
         if self.kind == "workflow" and detailed:
             entry["workflow_agent"] = False
         entry["is_component"] = False

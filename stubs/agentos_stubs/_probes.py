@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ._components import RUN_SCOPES, ComponentKind
 from ._context import StubContext
-from ._errors import FactoryError, FactoryPermissionError
+from ._errors import FactoryError, FactoryPermissionError, FactoryValidationError
 
 if TYPE_CHECKING:
     from ._deployment import StubDeployment
@@ -173,8 +173,9 @@ def _probe_reply(
 def _ledger_reply(ledger: ProbeLedger) -> Callable[[StubContext[Any], str], str]:
     def reply(ctx: StubContext[Any], message: str) -> str:
         trace = ctx.input.get("trace") if isinstance(ctx.input, dict) else None
-        if not isinstance(trace, str):
-            raise FactoryError('probe-ledger needs factory_input {"trace": "<trace>"}')
+        if not isinstance(trace, str) or not trace:
+            # As the agno probes answer (protocol section 7): a 400 whose detail names trace.
+            raise FactoryValidationError('probe-ledger needs factory_input {"trace": "<trace>"}')
         return _render(
             {
                 "agentos_contract_probe": PROTOCOL_VERSION,

@@ -601,7 +601,7 @@ class StubServer:
         run = self._runs.find(component, run_id, session_id)
         if run is None:
             raise HTTPError(404, "Run not found")
-        return json_response(200, run_output(run)), None
+        return json_response(200, run_output(run, "read")), None
 
     def _list_runs(self, request: _Request, caller: _Caller) -> tuple[httpx.Response, str | None]:
         validation = _Validation(request)

@@ -24,6 +24,7 @@ __all__ = [
     "PAUSE_NAME",
     "Event",
     "Phase",
+    "View",
     "background_body",
     "encode_event",
     "run_events",
@@ -52,6 +53,8 @@ CONFIRMATION_FIELDS: dict[ComponentKind, str] = {
 Event: TypeAlias = tuple[str, dict[str, Any]]
 #: ``run``: a fresh run; ``continue``: a continue's answer (agno adds ``event_index`` there).
 Phase: TypeAlias = Literal["run", "continue"]
+#: ``answer``: the body of a run or continue; ``read``: the same run read back from storage.
+View: TypeAlias = Literal["answer", "read"]
 
 _WORD = re.compile(r"\S+\s*|\s+")
 
@@ -211,6 +214,30 @@ def _content_fields(run: StoredRun) -> dict[str, Any]:
     return {"content": run.content.value, "content_type": run.content.content_type}
 
 
+def _continued(run: StoredRun) -> bool:
+    """The run paused and a continue has answered it since."""
+    return run.pause is not None and run.status != "PAUSED"
+
+
+def _paused_team_event(run: StoredRun, pause: PauseArtefacts) -> dict[str, Any]:
+    """The ``TeamRunPaused`` event agno keeps in a paused team run's ``events``."""
+    out = _Events(run, "run")
+    tool = _tool(pause, confirmed=None, done=False)
+    out.add(
+        "TeamRunPaused",
+        content=PAUSED_CONTENT["team"],
+        tools=[tool],
+        requirements=[_requirement(pause, tool)],
+    )
+    return out.events[0][1]
+
+
+def _step_continued_event(run: StoredRun, pause: PauseArtefacts) -> dict[str, Any]:
+    out = _Events(run, "continue")
+    out.add("StepContinued", step_id=pause.step_id, step_name=_step_name(run), step_index=0)
+    return out.events[0][1]
+
+
 def _agent_or_team_output(run: StoredRun) -> dict[str, Any]:
     kind = run.kind
     body: dict[str, Any] = {
@@ -222,18 +249,17 @@ def _agent_or_team_output(run: StoredRun) -> dict[str, Any]:
     if run.user_id is not None:
         body["user_id"] = run.user_id
     body.update(_content_fields(run))
-    body.update(
-        {
-            "model": STUB_MODEL["model"],
-            "model_provider": STUB_MODEL["provider"],
-            "session_state": {},
-            "created_at": run.created_at,
-            "status": run.status,
-            "metrics": _metrics(),
-        }
-    )
+    body.update({"model": STUB_MODEL["model"], "model_provider": STUB_MODEL["provider"]})
+    # agno's team output has session_state only once the run paused; the agent's always has it.
+    if kind == "agent" or run.pause is not None:
+        body["session_state"] = {}
+    body.update({"created_at": run.created_at, "status": run.status, "metrics": _metrics()})
     if run.forked_from_run_id is not None:
         body["forked_from_run_id"] = run.forked_from_run_id
+    if kind == "team" and run.pause is not None:
+        body["events"] = [_paused_team_event(run, run.pause)]
+    elif _continued(run):
+        body["events"] = []
     body["messages"] = _messages(run)
     if kind == "team":
         body["member_responses"] = []
@@ -245,7 +271,7 @@ def _agent_or_team_output(run: StoredRun) -> dict[str, Any]:
     return body
 
 
-def _workflow_output(run: StoredRun) -> dict[str, Any]:
+def _workflow_output(run: StoredRun, view: View) -> dict[str, Any]:
     # agno sends the workflow's input as the message text, not as {"input_content": ...}.
     body: dict[str, Any] = {"input": run.message}
     body.update(_content_fields(run))
@@ -262,45 +288,88 @@ def _workflow_output(run: StoredRun) -> dict[str, Any]:
     body.update({"created_at": run.created_at, "status": run.status, "metadata": {}})
     if run.status == "PAUSED":
         body.update({"paused_step_index": 0, "paused_step_name": PAUSE_NAME, "pause_kind": "step"})
-    else:
-        body.update({"images": [], "videos": [], "audio": [], "files": []})
-        if run.content is not None and run.confirmed is not False:
-            body["step_results"] = [_step_result(run, run.content)]
+    elif view == "answer":
+        # A run read comes from storage, which keeps no media lists; a continue has no files.
+        media = ("images", "videos", "audio") if _continued(run) else ("images", "videos", "audio", "files")
+        body.update({name: [] for name in media})
+    if run.status != "PAUSED" and run.content is not None and run.confirmed is not False:
+        body["step_results"] = [_step_result(run, run.content)]
     body["metrics"] = {"steps": {}, "duration": 0.0}
+    if view == "read":
+        body["events"] = []
+    elif _continued(run) and run.pause is not None:
+        body["events"] = [_step_continued_event(run, run.pause)]
     if run.pause is not None:
         body["step_requirements"] = [_step_requirement(run, run.pause)]
     return body
 
 
-def run_output(run: StoredRun) -> dict[str, Any]:
-    """The body of a non-streaming run, continue, or run read."""
-    return _workflow_output(run) if run.kind == "workflow" else _agent_or_team_output(run)
+def run_output(run: StoredRun, view: View = "answer") -> dict[str, Any]:
+    """The body of a non-streaming run or continue (``view="answer"``), or of a run read."""
+    return _workflow_output(run, view) if run.kind == "workflow" else _agent_or_team_output(run)
+
+
+def _created_iso(run: StoredRun) -> str:
+    return datetime.fromtimestamp(run.created_at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_summary(run: StoredRun) -> dict[str, Any]:
     """One item of ``GET /{kind}/{id}/runs`` (agno's ``RunSchema``/``WorkflowRunSchema``: "" for none)."""
     content = run.content.value if run.content is not None else None
-    created = datetime.fromtimestamp(run.created_at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    summary: dict[str, Any] = {
+    paused = run.status == "PAUSED"
+    common: dict[str, Any] = {
         "run_id": run.run_id,
         "run_input": run.message,
         f"{run.kind}_id": run.component.id,
         "user_id": run.user_id or "",
         "status": run.status,
+        "cancellation_stage": None,
         "content": content,
-        "content_type": run.content.content_type if run.content is not None else "str",
+        "reasoning_content": "",
+        "reasoning_steps": [],
+        "reasoning_messages": [],
+        "references": [],
+        "citations": None,
         "metrics": _metrics(),
-        "created_at": created,
+        "created_at": _created_iso(run),
+        "images": [],
+        "videos": [],
+        "audio": [],
+        "files": [],
+        "response_audio": None,
     }
     if run.kind == "workflow":
-        summary["step_results"] = run_output(run).get("step_results", [])
-        summary["step_requirements"] = [_step_requirement(run, run.pause)] if run.pause is not None else None
-        summary["paused_step_index"] = 0 if run.status == "PAUSED" else None
-        summary["paused_step_name"] = PAUSE_NAME if run.status == "PAUSED" else None
-        summary["pause_kind"] = "step" if run.status == "PAUSED" else None
-    else:
-        summary["parent_run_id"] = ""
-    return summary
+        return {
+            **common,
+            "events": [],
+            "content_type": run.content.content_type if run.content is not None else "str",
+            "step_results": run_output(run, "read").get("step_results", []),
+            "step_executor_runs": [],
+            "step_requirements": [_step_requirement(run, run.pause)] if run.pause is not None else None,
+            "paused_step_index": 0 if paused else None,
+            "paused_step_name": PAUSE_NAME if paused else None,
+            "pause_kind": "step" if paused else None,
+        }
+    tools, _ = _tools_and_requirements(run)
+    return {
+        **common,
+        "parent_run_id": "",
+        "run_response_format": "text"
+        if run.content is None or isinstance(run.content.value, str)
+        else "json",
+        "metadata": None,
+        "events": None,
+        "messages": _messages(run),
+        "tools": tools,
+        "session_state": {},
+        "input_media": {"images": [], "videos": [], "audios": [], "files": []},
+        "followups": None,
+        "forked_from_run_id": run.forked_from_run_id,
+        "forked_from_message_index": None,
+        "forked_from_session_id": None,
+        "regenerated_from": None,
+        "last_checkpoint_at_message_index": None,
+    }
 
 
 def background_body(run: StoredRun) -> dict[str, Any]:
@@ -395,13 +464,11 @@ def _agent_or_team_events(run: StoredRun, phase: Phase) -> list[Event]:
     _model_events(out, prefix, run.content)
     out.add(f"{prefix}RunContentCompleted")
     content = run.content if run.content is not None else Content("", "str")
-    out.add(
-        f"{prefix}RunCompleted",
-        content=content.value,
-        content_type=content.content_type,
-        session_state={},
-        metrics=_metrics(),
-    )
+    completed: dict[str, Any] = {"content": content.value, "content_type": content.content_type}
+    # agno's TeamRunCompleted carries session_state only when it ends a continue.
+    if prefix == "" or phase == "continue":
+        completed["session_state"] = {}
+    out.add(f"{prefix}RunCompleted", **completed, metrics=_metrics())
     return out.events
 
 
@@ -432,8 +499,11 @@ def _workflow_events(run: StoredRun, phase: Phase) -> list[Event]:
             step_executor_runs=[],
             step_requirements=[requirement],
         )
-        # agno ends a paused workflow stream with the run output itself, without an "event" key.
-        out.events.append(("WorkflowRunOutput", run_output(run)))
+        # agno ends a paused workflow stream with the run output itself (its events so far
+        # included), without an "event" key.
+        output = run_output(run)
+        output["events"] = [data for _, data in out.events[:-1]]
+        out.events.append(("WorkflowRunOutput", output))
         return out.events
     if phase == "continue" and run.pause is not None:
         out.add("StepContinued", step_id=run.pause.step_id, **step)
@@ -452,15 +522,16 @@ def _workflow_events(run: StoredRun, phase: Phase) -> list[Event]:
             content_type=content.content_type,
             step_response=result,
         )
-    out.add(
-        "WorkflowCompleted",
-        content=content.value,
-        content_type=content.content_type,
-        metadata={},
-        metrics={"steps": {}, "duration": 0.0},
-        step_results=results,
-        step_executor_runs=[],
-    )
+    completed: dict[str, Any] = {
+        "content": content.value,
+        "content_type": content.content_type,
+        "metadata": {},
+        "metrics": {"steps": {}, "duration": 0.0},
+        "step_results": results,
+    }
+    if phase == "continue":
+        completed["step_executor_runs"] = []
+    out.add("WorkflowCompleted", **completed)
     return out.events
 
 

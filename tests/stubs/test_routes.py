@@ -199,7 +199,7 @@ AGNO_KEYS = {
     },
     "team": {
         "run_id", "team_id", "team_name", "session_id", "user_id", "content", "content_type", "model",
-        "model_provider", "session_state", "created_at", "metrics", "status", "messages", "member_responses",
+        "model_provider", "created_at", "metrics", "status", "messages", "member_responses",
         "tools", "input",
     },
     "workflow": {
