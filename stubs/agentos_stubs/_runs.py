@@ -114,11 +114,5 @@ class RunStore:
             and run.session_id == session_id
         ]
 
-    def get(self, run_id: str) -> StoredRun | None:
-        return self._runs.get(run_id)
-
-    def all(self) -> list[StoredRun]:
-        return list(self._runs.values())
-
     def clear(self) -> None:
         self._runs.clear()

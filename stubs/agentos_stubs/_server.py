@@ -74,6 +74,8 @@ logger.addHandler(logging.NullHandler())
 Profile: TypeAlias = Literal["spec", "agno"]
 
 _BOOL = TypeAdapter(bool)
+#: respx and httpx transports carry no WebSocket, so every handshake is refused with this.
+NO_WEBSOCKET = "agentos_stubs serves HTTP only: there is no WebSocket route on a stub deployment"
 _NOT_CONTINUABLE = {
     "COMPLETED": "run is already completed",
     "CANCELLED": "run is already cancelled",
@@ -214,6 +216,9 @@ class StubServer:
             status: int | None = None
             fault_name: str | None = None
             try:
+                if parsed.headers.get("upgrade", "").lower() == "websocket":
+                    status = 404
+                    return error_response(HTTPError(404, NO_WEBSOCKET))
                 try:
                     route = match_route(parsed.method, segments)
                 except HTTPError as error:

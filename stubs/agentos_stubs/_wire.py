@@ -11,7 +11,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeAlias
 
@@ -544,8 +543,3 @@ def encode_event(event: Event) -> bytes:
     """One SSE frame as agno writes it: ``event: <Name>\\ndata: <one-line JSON>\\n\\n``."""
     name, data = event
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-
-
-def iter_frames(events: list[Event]) -> Iterator[bytes]:
-    for event in events:
-        yield encode_event(event)

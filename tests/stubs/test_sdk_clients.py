@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 import agentos_factories as sdk
@@ -290,3 +291,21 @@ async def test_an_async_application_client_reaches_the_stub_through_respx(stub: 
             events = [event async for event in stream]
     assert isinstance(events[-1], sdk.RunCompleted)
     assert reported(events[-1].content)["message"] == "async app"
+
+
+def test_a_websocket_handshake_is_refused_with_a_clear_error(stub: StubDeployment) -> None:
+    with stub.client() as client, pytest.raises(sdk.NotFoundError, match="serves HTTP only"):
+        client.workflows.websocket("workflow-plain", route="spec")
+    assert stub.last_request.status_code == 404
+
+
+def test_install_adds_the_stub_to_an_existing_respx_router(respx_mock: Any) -> None:
+    first = StubDeployment("http://first.test").agent_factory("a", reply=lambda ctx, message: "first")
+    second = StubDeployment("http://second.test:8080").agent_factory("a", reply=lambda ctx, message: "second")
+    first.install(respx_mock)
+    second.install(respx_mock)
+    respx_mock.get("http://elsewhere.test/ping").respond(204)
+    with sdk.Client(first.base_url, max_retries=0) as one, sdk.Client(second.base_url, max_retries=0) as two:
+        assert (one.agents.run("a", "m").content, two.agents.run("a", "m").content) == ("first", "second")
+    assert (len(first.requests), len(second.requests)) == (1, 1)
+    assert httpx.get("http://elsewhere.test/ping").status_code == 204
