@@ -14,6 +14,8 @@ from starlette.responses import Response
 from agentos_reference.auth.jwt import JWTAuth, TokenVerifier
 from agentos_reference.auth.middleware import JWTMiddleware
 from agentos_reference.components import Agent, Team, Workflow
+from agentos_reference.context import RequestContext
+from agentos_reference.errors import FactoryContextRequired
 from agentos_reference.factory import BaseFactory
 from agentos_reference.http.paths import TrailingSlashMiddleware
 from agentos_reference.http.routes.discovery import discovery_router, health_router
@@ -23,7 +25,7 @@ from agentos_reference.http.routes.runs import run_router
 from agentos_reference.http.state import ServerState
 from agentos_reference.http.websocket import websocket_router
 from agentos_reference.limits import Limits
-from agentos_reference.registry import Kind, Registry
+from agentos_reference.registry import KIND_TITLES, Kind, Registry
 from agentos_reference.storage import SqliteDb
 
 logger = logging.getLogger("agentos_reference.app")
@@ -66,6 +68,24 @@ class ReferenceOS:
         self.auth = auth
         self.limits = limits or Limits()
         self.title = title
+
+    async def get_component(
+        self, kind: Kind, component_id: str, ctx: RequestContext | None = None
+    ) -> Agent | Team | Workflow | None:
+        """The component served under ``component_id``: a prototype as registered, or a factory's
+        product for ``ctx``. A factory without a context raises FactoryContextRequired."""
+        registration = self.registry.get(kind, component_id)
+        if registration is None:
+            return None
+        entry = registration.entry
+        if not isinstance(entry, BaseFactory):
+            return entry
+        if ctx is None:
+            raise FactoryContextRequired(
+                f"{KIND_TITLES[kind]} '{component_id}' is a factory and requires a RequestContext."
+            )
+        component: Agent | Team | Workflow = await entry.resolve_async(ctx)
+        return component
 
     def get_app(self) -> FastAPI:
         state = ServerState(

@@ -60,3 +60,20 @@ async def test_a_trailing_slash_is_served_like_none(client: httpx.AsyncClient) -
     assert (await client.get("/agents/")).json() == (await client.get("/agents")).json()
     response = await client.post("/agents/probe-agent-echo/runs/", data={"message": "m", "stream": "false"})
     assert response.status_code == 200
+
+
+async def test_the_openapi_document_describes_the_run_forms(client: httpx.AsyncClient) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    body = paths["/agents/{component_id}/runs"]["post"]["requestBody"]["content"]
+    schema = body["multipart/form-data"]["schema"]
+    assert schema["required"] == ["message"]
+    assert {"message", "stream", "session_id", "user_id", "factory_input"} <= set(schema["properties"])
+    continue_form = paths["/workflows/{component_id}/runs/{run_id}/continue"]["post"]["requestBody"][
+        "content"
+    ]
+    assert "step_requirements" in continue_form["application/x-www-form-urlencoded"]["schema"]["properties"]
+    assert "factory_input" in {
+        p["name"] for p in paths["/workflows/{component_id}/runs/{run_id}"]["get"]["parameters"]
+    }

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agentos_reference import (
     Agent,
@@ -18,6 +19,7 @@ from agentos_reference import (
     FactoryError,
     FactoryPermissionError,
     FactoryValidationError,
+    ReferenceOS,
     RequestContext,
     SqliteDb,
     Team,
@@ -28,6 +30,8 @@ from agentos_reference import (
 )
 from agentos_reference.components import Step
 from agentos_reference.errors import http_status_for
+
+from .conftest import client_for
 
 
 class Persona(BaseModel):
@@ -256,3 +260,46 @@ def test_exceptions_follow_the_spec_table() -> None:
     assert http_status_for(FactoryError("x")) == 500
     assert http_status_for(FactoryContextRequired("x")) == 500
     assert http_status_for(RuntimeError("x")) == 500
+
+
+async def test_looking_up_a_factory_without_a_context_raises_factory_context_required(db: SqliteDb) -> None:
+    prototype = Agent(id="proto", db=db)
+    os = ReferenceOS(
+        agents=[prototype, AgentFactory(id="fac", db=db, factory=lambda ctx: Agent(name=ctx.user_id))]
+    )
+    assert await os.get_component("agent", "proto") is prototype
+    assert await os.get_component("agent", "missing") is None
+    with pytest.raises(FactoryContextRequired, match="requires a RequestContext"):
+        await os.get_component("agent", "fac")
+    built = await os.get_component("agent", "fac", RequestContext(user_id="u"))
+    assert isinstance(built, Agent)
+    assert (built.id, built.name) == ("fac", "u")
+
+
+async def test_without_jwt_auth_an_applications_own_verified_middleware_fills_ctx_trusted(
+    db: SqliteDb,
+) -> None:
+    seen: list[RequestContext] = []
+    app = ReferenceOS(agents=[AgentFactory(id="a", db=db, factory=recording(seen))]).get_app()
+
+    class GatewayIdentity:
+        """Stands for an application's verified middleware (an API gateway's checked headers)."""
+
+        def __init__(self, inner: ASGIApp) -> None:
+            self.inner = inner
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            scope.setdefault("state", {}).update(
+                user_id="gw-user", session_id=None, claims={"role": "admin"}, scopes=frozenset({"agents:run"})
+            )
+            await self.inner(scope, receive, send)
+
+    app.add_middleware(GatewayIdentity)
+    async with client_for(app) as client:
+        response = await client.post(
+            "/agents/a/runs", data={"message": "m", "stream": "false", "user_id": "form"}
+        )
+    assert response.status_code == 200
+    assert seen[0].user_id == "gw-user"
+    assert dict(seen[0].trusted.claims) == {"role": "admin"}
+    assert seen[0].trusted.scopes == frozenset({"agents:run"})

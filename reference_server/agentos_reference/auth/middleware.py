@@ -1,8 +1,10 @@
 """ASGI middleware that verifies the bearer token and records the verified identity.
 
-It is the only writer of ``request.state.user_id``, ``session_id``, ``claims`` and
-``scopes``; factories get ``ctx.trusted`` from there alone. Every request starts
-anonymous (those fields cleared), so nothing upstream can smuggle identity in.
+When configured, it is the only writer of ``request.state.user_id``, ``session_id``,
+``claims`` and ``scopes``; factories get ``ctx.trusted`` from there alone. Every
+request starts anonymous (those fields cleared), so nothing upstream can smuggle
+identity in. Without a verifier it steps aside, so an application may put its own
+verified middleware in front instead.
 """
 
 from __future__ import annotations
@@ -52,12 +54,13 @@ class JWTMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if self.verifier is None:
+            # No verification configured: identity is left to whatever verified middleware the app adds.
+            await self.app(scope, receive, send)
+            return
         state = scope.setdefault("state", {})
         state.update(anonymous_state(), ws_authenticated=False)
         authorization = Headers(scope=scope).get("authorization")
-        if self.verifier is None:
-            await self.app(scope, receive, send)
-            return
         if authorization is None:
             if scope["type"] == "http" and self.verifier.auth.required and scope["path"] not in PUBLIC_PATHS:
                 await self._refuse(scope, receive, send, "Authorization header missing", invalid_token=False)

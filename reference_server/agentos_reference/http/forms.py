@@ -81,6 +81,16 @@ async def read_form(request: Request, limits: Limits) -> FormFields:
     return FormFields()
 
 
+def check_query_string(request: Request) -> None:
+    """400 when the query string is not UTF-8 (Starlette would read it with replacement characters)."""
+    raw: bytes = request.scope.get("query_string", b"")
+    text = _decode(raw, "The query string")
+    try:
+        urllib.parse.parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise BadRequest("A percent-encoded query value is not valid UTF-8") from error
+
+
 def _decode(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8")

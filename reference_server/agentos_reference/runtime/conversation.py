@@ -71,6 +71,7 @@ class ConversationRun:
         self.recorded_events: list[dict[str, Any]] = []
         self.created_at = int(time.time())
         self.duration = 0.0
+        self._leg_started: float | None = None
         self._decisions: dict[str, bool] = {}
 
     # -- public -----------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ class ConversationRun:
             "session_state": {},
             "created_at": self.created_at,
             "status": self.status,
-            "metrics": {"duration": self.duration},
+            "metrics": {"duration": self.elapsed()},
             "messages": [message.to_dict() for message in self.messages],
             "tools": [execution.to_dict() for execution in self.executions],
             "input": {"input_content": self.input_content},
@@ -152,6 +153,11 @@ class ConversationRun:
 
     # -- engine -----------------------------------------------------------------------------------
 
+    def elapsed(self) -> float:
+        """Seconds this run has been executing, over all its legs (a continue is a new leg)."""
+        leg = time.perf_counter() - self._leg_started if self._leg_started is not None else 0.0
+        return self.duration + leg
+
     def _event(self, name: str, **fields: Any) -> RunEvent:
         return self.stamp.make(name, **fields)
 
@@ -159,7 +165,7 @@ class ConversationRun:
         return {"model": self.component.model.id, "model_provider": self.component.model.provider}
 
     async def _guarded(self, body: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
-        started = time.perf_counter()
+        self._leg_started = time.perf_counter()
         try:
             async for event in body:
                 self._record(event)
@@ -172,7 +178,8 @@ class ConversationRun:
             self._record(event)
             yield event
         finally:
-            self.duration += time.perf_counter() - started
+            self.duration = self.elapsed()
+            self._leg_started = None
 
     def _record(self, event: RunEvent) -> None:
         if event.name not in _NOT_RECORDED:
@@ -272,7 +279,7 @@ class ConversationRun:
                     content=self.content,
                     content_type="str",
                     session_state={},
-                    metrics={"duration": self.duration},
+                    metrics={"duration": self.elapsed()},
                 )
                 return
             yield self._event("ModelRequestCompleted", **self._model_fields())

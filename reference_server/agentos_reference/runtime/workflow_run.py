@@ -61,6 +61,7 @@ class WorkflowRun:
         self.recorded_events: list[dict[str, Any]] = []
         self.created_at = int(time.time())
         self.duration = 0.0
+        self._leg_started: float | None = None
         self._confirmed_index: int | None = None
         self._decision: bool | None = None
 
@@ -83,6 +84,8 @@ class WorkflowRun:
         self.recorded_events = _objects(stored, "events")
         steps_metrics = (stored.get("metrics") or {}).get("steps")
         self.step_metrics = dict(steps_metrics) if isinstance(steps_metrics, Mapping) else {}
+        duration = (stored.get("metrics") or {}).get("duration")
+        self.duration = float(duration) if isinstance(duration, (int, float)) else 0.0
         self.input = str(stored.get("input") or "")
         created_at = stored.get("created_at")
         self.created_at = created_at if isinstance(created_at, int) else self.created_at
@@ -131,7 +134,7 @@ class WorkflowRun:
             "metadata": {},
             "step_results": self.step_results,
             "step_executor_runs": self.step_executor_runs,
-            "metrics": {"steps": self.step_metrics, "duration": self.duration},
+            "metrics": {"steps": self.step_metrics, "duration": self.elapsed()},
             "images": [],
             "videos": [],
             "audio": [],
@@ -149,6 +152,11 @@ class WorkflowRun:
 
     # -- engine -----------------------------------------------------------------------------------
 
+    def elapsed(self) -> float:
+        """Seconds this run has been executing, over all its legs (a continue is a new leg)."""
+        leg = time.perf_counter() - self._leg_started if self._leg_started is not None else 0.0
+        return self.duration + leg
+
     def _event(self, name: str, **fields: Any) -> RunEvent:
         return self.stamp.make(name, **fields)
 
@@ -163,7 +171,7 @@ class WorkflowRun:
         return name if isinstance(name, str) else None
 
     async def _guarded(self, body: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
-        started = time.perf_counter()
+        self._leg_started = time.perf_counter()
         try:
             async for event in body:
                 if event.name not in _NOT_RECORDED:
@@ -176,7 +184,8 @@ class WorkflowRun:
             self.recorded_events.append(event.data)
             yield event
         finally:
-            self.duration += time.perf_counter() - started
+            self.duration = self.elapsed()
+            self._leg_started = None
 
     async def _start(self) -> AsyncIterator[RunEvent]:
         yield self._event("WorkflowStarted")
@@ -215,7 +224,7 @@ class WorkflowRun:
             content=self.content,
             content_type="str",
             metadata={},
-            metrics={"steps": self.step_metrics, "duration": self.duration},
+            metrics={"steps": self.step_metrics, "duration": self.elapsed()},
             step_results=self.step_results,
         )
 
@@ -311,6 +320,9 @@ class WorkflowRun:
             "metrics": metrics,
         }
         self.content = content
+        if member is None:
+            # AgentOS reports a function step's result in its own event before the completion.
+            yield self._event("StepOutput", step_name=step.name, step_index=index, step_output=result)
         yield self._event(
             "StepCompleted",
             step_id=step.id,

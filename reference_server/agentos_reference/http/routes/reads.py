@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from agentos_reference.http.forms import check_query_string
 from agentos_reference.http.identity import Verified, pick, request_context, verified_from
 from agentos_reference.http.json_input import parse_factory_input
 from agentos_reference.http.problems import NotFound
@@ -76,6 +77,7 @@ def reads_router(kind: Kind) -> APIRouter:
             None, description=FACTORY_INPUT_QUERY if kind == "workflow" else "Not read for this kind"
         ),
     ) -> Response:
+        check_query_string(request)
         state = server_state(request)
         registration = state.registration(kind, component_id)
         verified = verified_from(request)
@@ -101,6 +103,7 @@ def reads_router(kind: Kind) -> APIRouter:
             None, description=FACTORY_INPUT_QUERY if kind == "workflow" else "Not read for this kind"
         ),
     ) -> Response:
+        check_query_string(request)
         state = server_state(request)
         registration = state.registration(kind, component_id)
         verified = verified_from(request)
