@@ -66,7 +66,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Empty string raises ValueError.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c03_empty_id_raises_value_error"),
+        test_nodes=_lib("test_c03_empty_id_raises_value_error", "test_c03_c05_reference_constructor_errors"),
     ),
     Clause(
         "C04",
@@ -75,7 +75,9 @@ CLAUSES: tuple[Clause, ...] = (
         "Used as the fallback db if the produced component’s db attribute is falsy.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c04_factory_db_fills_a_falsy_component_db"),
+        test_nodes=_lib(
+            "test_c04_factory_db_fills_a_falsy_component_db", "test_c04_c10_reference_post_resolve"
+        ),
     ),
     Clause(
         "C05",
@@ -84,7 +86,7 @@ CLAUSES: tuple[Clause, ...] = (
         "None raises ValueError.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c05_db_none_raises_value_error"),
+        test_nodes=_lib("test_c05_db_none_raises_value_error", "test_c03_c05_reference_constructor_errors"),
     ),
     Clause(
         "C06",
@@ -134,7 +136,9 @@ CLAUSES: tuple[Clause, ...] = (
         "component-specific initialize_*().",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c10_post_resolve_sets_id_db_and_store_events"),
+        test_nodes=_lib(
+            "test_c10_post_resolve_sets_id_db_and_store_events", "test_c04_c10_reference_post_resolve"
+        ),
     ),
     Clause(
         "C11",
@@ -144,7 +148,10 @@ CLAUSES: tuple[Clause, ...] = (
         "and share the same constructor; they differ only in the component type produced.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c11_factories_share_the_base_constructor"),
+        test_nodes=_lib(
+            "test_c11_factories_share_the_base_constructor",
+            "test_c11_c42_c43_reference_classes_and_sync_invocation",
+        ),
     ),
     Clause(
         "C12",
@@ -438,7 +445,10 @@ CLAUSES: tuple[Clause, ...] = (
         "sync invocation of an async factory [...] surfaces as 500.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c42_sync_invocation_of_an_async_factory_is_a_factory_error"),
+        test_nodes=_lib(
+            "test_c42_sync_invocation_of_an_async_factory_is_a_factory_error",
+            "test_c11_c42_c43_reference_classes_and_sync_invocation",
+        ),
     ),
     Clause(
         "C43",
@@ -447,7 +457,10 @@ CLAUSES: tuple[Clause, ...] = (
         "All factory exceptions inherit from FactoryError.",
         wire=False,
         needs_probes=False,
-        test_nodes=_lib("test_c43_factory_exceptions_inherit_from_factory_error"),
+        test_nodes=_lib(
+            "test_c43_factory_exceptions_inherit_from_factory_error",
+            "test_c11_c42_c43_reference_classes_and_sync_invocation",
+        ),
     ),
     Clause(
         "C44",

@@ -150,19 +150,21 @@ def schema_violations(schema: Mapping[str, Any]) -> st.SearchStrategy[InvalidInp
     return st.one_of(options) if options else None
 
 
-def invalid_inputs(schema: Mapping[str, Any] | None) -> st.SearchStrategy[InvalidInput]:
-    """Every kind of factory_input the spec rejects for a factory with this schema (or none)."""
-    options = [
+def not_an_object() -> st.SearchStrategy[InvalidInput]:
+    """factory_input text every factory rejects: not JSON, or JSON that is not an object."""
+    return st.one_of(
         not_json_texts.map(lambda text: InvalidInput(text, "not-json")),
         non_object_json.map(lambda text: InvalidInput(text, "not-object")),
-    ]
+    )
+
+
+def invalid_inputs(schema: Mapping[str, Any] | None) -> st.SearchStrategy[InvalidInput]:
+    """Every kind of factory_input the spec rejects for a factory with this schema (or none)."""
     try:
         violations = schema_violations(schema) if schema else None
     except UnsupportedSchema:
         violations = None  # still judged with text that is not JSON or not an object
-    if violations is not None:
-        options.append(violations)
-    return st.one_of(options)
+    return not_an_object() if violations is None else st.one_of(not_an_object(), violations)
 
 
 def valid_objects(schema: Mapping[str, Any] | None) -> st.SearchStrategy[dict[str, Any]]:

@@ -27,6 +27,7 @@ from agno.os.utils import get_agent_by_id
 from agno.team import Team, TeamFactory
 from agno.workflow import Workflow, WorkflowFactory
 
+import agentos_reference as REFERENCE
 from agentos_contract.probes.agno import ProbeEchoModel
 
 FACTORIES = (AgentFactory, TeamFactory, WorkflowFactory)
@@ -101,3 +102,44 @@ def test_c44_lookup_without_context_raises_factory_context_required() -> None:
     with pytest.raises(FactoryContextRequired):
         get_agent_by_id("a", agents=[factory])
     assert isinstance(get_agent_by_id("a", agents=[factory], ctx=_ctx()), Agent)
+
+
+# -- the same clauses on the reference server's factory API ---------------------------------------------
+
+
+def _reference_db(tmp_path: Any) -> Any:
+    return REFERENCE.SqliteDb(str(tmp_path / "library.sqlite3"))
+
+
+@pytest.mark.parametrize("name", ["AgentFactory", "TeamFactory", "WorkflowFactory"])
+def test_c03_c05_reference_constructor_errors(name: str, tmp_path: Any) -> None:
+    factory_class = getattr(REFERENCE, name)
+    with pytest.raises(ValueError, match="id"):
+        factory_class(id="", db=_reference_db(tmp_path), factory=lambda ctx: None)
+    with pytest.raises(ValueError, match="db"):
+        factory_class(id="x", db=None, factory=lambda ctx: None)
+
+
+def test_c04_c10_reference_post_resolve(tmp_path: Any) -> None:
+    db, own = _reference_db(tmp_path), REFERENCE.SqliteDb(str(tmp_path / "own.sqlite3"))
+    factory = REFERENCE.AgentFactory(id="the-factory", db=db, factory=lambda ctx: REFERENCE.Agent(id="other"))
+    agent = factory.resolve(REFERENCE.RequestContext())
+    assert (agent.id, agent.db, agent.store_events) == ("the-factory", db, True)
+    keeps = REFERENCE.AgentFactory(id="a", db=db, factory=lambda ctx: REFERENCE.Agent(id="a", db=own))
+    assert keeps.resolve(REFERENCE.RequestContext()).db is own
+
+
+def test_c11_c42_c43_reference_classes_and_sync_invocation(tmp_path: Any) -> None:
+    base = inspect.signature(REFERENCE.BaseFactory.__init__)
+    for name in ("AgentFactory", "TeamFactory", "WorkflowFactory"):
+        assert issubclass(getattr(REFERENCE, name), REFERENCE.BaseFactory)
+        assert inspect.signature(getattr(REFERENCE, name).__init__) == base
+    for name in ("FactoryValidationError", "FactoryPermissionError", "FactoryContextRequired"):
+        assert issubclass(getattr(REFERENCE, name), REFERENCE.FactoryError)
+
+    async def build(ctx: Any) -> Any:
+        return REFERENCE.Agent(id="a")
+
+    factory = REFERENCE.AgentFactory(id="a", db=_reference_db(tmp_path), factory=build)
+    with pytest.raises(REFERENCE.FactoryError):
+        factory.resolve(REFERENCE.RequestContext())

@@ -11,7 +11,13 @@ from agentos_contract.checks.blackbox import MAX_NON_PROBE_FACTORIES, error_shap
 from agentos_contract.discovery import KINDS, Component
 from agentos_contract.model import Observation
 from agentos_contract.schema_strategies import UnsupportedSchema
-from agentos_contract.strategies import InvalidInput, expected_model, invalid_inputs, valid_objects
+from agentos_contract.strategies import (
+    InvalidInput,
+    expected_model,
+    not_an_object,
+    schema_violations,
+    valid_objects,
+)
 
 PROBE_INPUT_NAMES = ("echo", "required", "defaults")
 
@@ -152,14 +158,24 @@ async def invalid_input(check: Check) -> None:
                 )
             return results
 
+        # Two properties, so schema violations are always exercised, not only when drawn by chance.
+        strategies = {"not-an-object": not_an_object()}
+        try:
+            violations = schema_violations(component.factory_input_schema or {})
+        except UnsupportedSchema as exc:
+            check.not_judged(("C31",), f"{component.id}: cannot derive schema violations: {exc}")
+            violations = None
+        if violations is not None:
+            strategies["schema-violation"] = violations
         examples = None if component.is_probe else max(5, check.suite.config.max_examples // 5)
-        await check.prop(
-            component.id,
-            st.tuples(invalid_inputs(component.factory_input_schema), st.booleans()),
-            body,
-            max_examples=examples,
-            shrink=component.is_probe,  # shrinking a real factory means more runs
-        )
+        for name, strategy in strategies.items():
+            await check.prop(
+                f"{component.id}:{name}",
+                st.tuples(strategy, st.booleans()),
+                body,
+                max_examples=examples,
+                shrink=component.is_probe,  # shrinking a real factory means more runs
+            )
 
 
 async def omitted_input(check: Check) -> None:
