@@ -1,0 +1,47 @@
+"""pytest plugin (``pytest11`` entry point ``agentos_stubs``): the ``agentos_stub`` fixture.
+
+    def test_checkout(agentos_stub):
+        agentos_stub.agent_factory("checkout-agent", reply=lambda ctx, message: "ok")
+        ...application code that calls http://agentos.test through any httpx client...
+
+The fixture is a :class:`~agentos_stubs.StubDeployment` at ``http://agentos.test`` with httpx
+patched (respx) for the test's duration. Options of the deployment come from the marker::
+
+    @pytest.mark.agentos_stub(identity=VerifiedIdentity(user_id="ada"), profile="agno")
+
+Loaded in every pytest run where agentos-factories is installed, so importing this module
+imports nothing of the stub, the SDK or respx; the fixture imports them when a test uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from agentos_stubs import StubDeployment
+
+MARKER = "agentos_stub"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(base_url=..., identity=..., tokens=..., profile=...): "
+        "StubDeployment options of the agentos_stub fixture",
+    )
+
+
+@pytest.fixture
+def agentos_stub(request: pytest.FixtureRequest) -> Iterator[StubDeployment]:
+    """A fresh fake AgentOS deployment, reachable through every httpx client during the test."""
+    from agentos_stubs import StubDeployment
+
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None and marker.args:
+        raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only, got {marker.args!r}")
+    deployment = StubDeployment(**(marker.kwargs if marker is not None else {}))
+    with deployment.mock():
+        yield deployment
