@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.agentos-installed
-CHECKED := sdk reference_server contract_tests stubs tests
+CHECKED := sdk reference_server contract_tests stubs tests scripts
 
 .PHONY: demo test install
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m agentos_reference.demo
+	$(PY) scripts/demo.py
 
 # A fixed, printed Hypothesis seed so any failure can be replayed: HYPOTHESIS_SEED=N make test
 HYPOTHESIS_SEED ?= 20261122

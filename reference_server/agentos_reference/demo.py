@@ -36,10 +36,12 @@ class DemoFailed(RuntimeError):
 
 
 @contextmanager
-def running_server(db_path: Path, secret: str) -> Iterator[str]:
+def running_server(db_path: Path, secret: str, *, with_probes: bool = False) -> Iterator[str]:
     """Start ``agentos-reference serve`` on a free loopback port; yield its base URL; always stop it."""
     command = [sys.executable, "-m", "agentos_reference.cli", "serve", "--port", "0", "--db", str(db_path)]
     command += ["--log-level", "warning"]
+    if with_probes:
+        command.append("--with-probes")
     env = {**os.environ, SECRET_ENV: secret, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: Queue[str] = Queue()
