@@ -1,0 +1,209 @@
+"""Running a component against storage: a new run, or the continue of a paused one.
+
+The run row is written before the first event (status RUNNING) and rewritten when
+the run ends, pauses, fails or is cancelled, so a GET in between sees it. A client
+that disconnects mid-stream cancels its run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from typing import Any
+
+import anyio
+
+from agentos_reference.components import Agent, Team, Workflow
+from agentos_reference.components.messages import StoredDataError
+from agentos_reference.http.problems import BadRequest, Conflict
+from agentos_reference.registry import Component, Kind
+from agentos_reference.runtime.cancellation import ActiveRuns
+from agentos_reference.runtime.conversation import ConversationRun
+from agentos_reference.runtime.errors import ContinueConflict, ContinueError
+from agentos_reference.runtime.events import RunEvent
+from agentos_reference.runtime.workflow_run import WorkflowRun
+from agentos_reference.storage import RunRecord, SqliteDb
+
+logger = logging.getLogger("agentos_reference.execution")
+
+Engine = ConversationRun | WorkflowRun
+
+
+class RunExecution:
+    """One engine run bound to its storage row and its cancel token."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        source: AsyncIterator[RunEvent],
+        db: SqliteDb,
+        store_events: bool,
+        active: ActiveRuns,
+    ) -> None:
+        self.engine = engine
+        self._source = source
+        self.db = db
+        self.store_events = store_events
+        self.active = active
+
+    @property
+    def run_id(self) -> str:
+        return self.engine.run_id
+
+    @property
+    def status(self) -> str:
+        return self.engine.status
+
+    def output(self) -> dict[str, Any]:
+        """The run output as clients receive it."""
+        return self.engine.output()
+
+    def stored_output(self) -> dict[str, Any]:
+        """The run output as storage keeps it (with the run's events when the component stores them)."""
+        document = self.engine.output()
+        if self.store_events:
+            document["events"] = self.engine.recorded_events
+        return document
+
+    async def events(self) -> AsyncGenerator[RunEvent, None]:
+        try:
+            async for event in self._source:
+                yield event
+        finally:
+            if self.engine.status == "RUNNING":
+                # The consumer stopped listening (a client disconnect): the run is cancelled, as in AgentOS.
+                self.engine.status = "CANCELLED"
+            with anyio.CancelScope(shield=True):
+                await self.db.save_run(self.run_id, self.engine.status, self.stored_output())
+            self.active.unregister(self.run_id)
+
+    async def drain(self) -> dict[str, Any]:
+        """Run to the end without streaming; the run output."""
+        async for _ in self.events():
+            pass
+        return self.output()
+
+
+def _engine(
+    component: Component, *, run_id: str, session_id: str, user_id: str | None, active: ActiveRuns
+) -> Engine:
+    token = active.register(run_id)
+    if isinstance(component, Workflow):
+        return WorkflowRun(component, run_id=run_id, session_id=session_id, user_id=user_id, cancel=token)
+    return ConversationRun(component, run_id=run_id, session_id=session_id, user_id=user_id, cancel=token)
+
+
+async def start_run(
+    kind: Kind,
+    component: Component,
+    *,
+    fallback_db: SqliteDb,
+    message: str,
+    session_id: str | None,
+    user_id: str | None,
+    active: ActiveRuns,
+) -> RunExecution:
+    """Store a new RUNNING run and return its (not yet started) execution."""
+    db = component.db or fallback_db
+    run_id = str(uuid.uuid4())
+    # ctx.session_id stays None when the client sent none; the run itself still needs a session.
+    engine = _engine(
+        component, run_id=run_id, session_id=session_id or str(uuid.uuid4()), user_id=user_id, active=active
+    )
+    source = engine.start(message)
+    try:
+        await db.insert_run(
+            RunRecord(
+                run_id=run_id,
+                component_type=kind,
+                component_id=component.id or "",
+                session_id=engine.session_id,
+                user_id=user_id,
+                status="RUNNING",
+                output=engine.output(),
+                created_at=time.time(),
+            )
+        )
+    except BaseException:
+        active.unregister(run_id)
+        raise
+    return RunExecution(
+        engine=engine, source=source, db=db, store_events=component.store_events, active=active
+    )
+
+
+def decisions_from_tools(tools: Any, field: str) -> dict[str, bool]:
+    """Confirmations from a continue's ``tools`` (ToolExecution list) or ``requirements`` list."""
+    if tools is None:
+        return {}
+    if not isinstance(tools, list) or not all(isinstance(item, Mapping) for item in tools):
+        raise BadRequest(f"{field} must be a JSON list of objects")
+    decisions: dict[str, bool] = {}
+    for item in tools:
+        execution = item.get("tool_execution", item) if field == "requirements" else item
+        if not isinstance(execution, Mapping):
+            raise BadRequest(f"{field}: every requirement needs a tool_execution object")
+        call_id, confirmed = execution.get("tool_call_id"), execution.get("confirmed")
+        if isinstance(call_id, str) and isinstance(confirmed, bool):
+            decisions[call_id] = confirmed
+    return decisions
+
+
+async def continue_run(
+    component: Component,
+    record: RunRecord,
+    *,
+    tool_decisions: Mapping[str, bool],
+    step_requirements: list[Mapping[str, Any]],
+    user_id: str | None,
+    db: SqliteDb,
+    active: ActiveRuns,
+) -> RunExecution:
+    """Resume a PAUSED run with the client's decisions (400 when they do not fit, 409 when not paused)."""
+    if record.status != "PAUSED":
+        raise Conflict(f"Run {record.run_id} is not paused (status: {record.status})")
+    run_user = user_id or record.user_id
+    engine: Engine
+    try:
+        if isinstance(component, Workflow):
+            engine = WorkflowRun(
+                component,
+                run_id=record.run_id,
+                session_id=record.session_id,
+                user_id=run_user,
+                cancel=active.register(record.run_id),
+            )
+            engine.restore(record.output)
+            engine.apply_decisions(step_requirements)
+        else:
+            assert isinstance(component, (Agent, Team))
+            engine = ConversationRun(
+                component,
+                run_id=record.run_id,
+                session_id=record.session_id,
+                user_id=run_user,
+                cancel=active.register(record.run_id),
+            )
+            engine.restore(record.output)
+            engine.apply_decisions(tool_decisions)
+        if not await db.claim_paused_run(record.run_id):
+            raise Conflict(f"Run {record.run_id} is not paused any more")
+    except ContinueError as error:
+        active.unregister(record.run_id)
+        raise BadRequest(str(error)) from error
+    except ContinueConflict as error:
+        active.unregister(record.run_id)
+        raise Conflict(str(error)) from error
+    except StoredDataError as error:
+        active.unregister(record.run_id)
+        logger.error("run %s cannot be continued: %s", record.run_id, error)
+        raise Conflict(f"Run {record.run_id} cannot be continued: its stored state is unreadable") from error
+    except BaseException:
+        active.unregister(record.run_id)
+        raise
+    return RunExecution(
+        engine=engine, source=engine.resume(), db=db, store_events=component.store_events, active=active
+    )

@@ -1,0 +1,1 @@
+"""FastAPI routers of the reference server, one module per concern."""

@@ -1,0 +1,31 @@
+"""Size limits on what a client can send (all configurable; defaults suit a reference server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on request sizes; going over one is a 413 (or a 400 for JSON nesting), never a crash."""
+
+    max_body_bytes: int = 2 * MIB
+    """A whole request body; refused from ``Content-Length`` alone, or as soon as the stream passes it."""
+    max_message_bytes: int = 1 * MIB
+    """The ``message`` field, UTF-8 encoded."""
+    max_factory_input_bytes: int = 64 * KIB
+    """The ``factory_input`` field, UTF-8 encoded."""
+    max_json_depth: int = 64
+    """Nesting depth of ``factory_input`` and of the JSON fields of a continue request."""
+    max_form_fields: int = 64
+    """Form parts per request."""
+    max_ws_message_bytes: int = 2 * MIB
+    """One WebSocket text frame."""
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")

@@ -1,0 +1,1 @@
+"""Run engines for agents, teams and workflows, producing AgentOS-shaped events and run outputs."""

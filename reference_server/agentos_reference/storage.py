@@ -1,0 +1,291 @@
+"""SQLite storage for sessions and runs (standard library ``sqlite3``, WAL mode).
+
+One connection per database file, guarded by a lock; every public coroutine runs
+its short transaction in a worker thread so the event loop never waits on disk.
+The ``status`` column is authoritative: it is laid over the stored run output on
+every read, so a cancel never has to rewrite the JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+ComponentType = Literal["agent", "team", "workflow"]
+
+_T = TypeVar("_T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    component_type TEXT NOT NULL,
+    component_id   TEXT NOT NULL,
+    session_id     TEXT NOT NULL,
+    user_id        TEXT,
+    created_at     REAL NOT NULL,
+    updated_at     REAL NOT NULL,
+    PRIMARY KEY (component_type, component_id, session_id)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id         TEXT PRIMARY KEY,
+    component_type TEXT NOT NULL,
+    component_id   TEXT NOT NULL,
+    session_id     TEXT NOT NULL,
+    user_id        TEXT,
+    status         TEXT NOT NULL,
+    output         TEXT NOT NULL,
+    created_at     REAL NOT NULL,
+    updated_at     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_session ON runs (component_type, component_id, session_id, created_at);
+CREATE TABLE IF NOT EXISTS cancellations (
+    run_id         TEXT PRIMARY KEY,
+    component_type TEXT NOT NULL,
+    component_id   TEXT NOT NULL,
+    requested_at   REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored run: its keys and the run output document clients receive."""
+
+    run_id: str
+    component_type: ComponentType
+    component_id: str
+    session_id: str
+    user_id: str | None
+    status: str
+    output: Mapping[str, Any]
+    created_at: float
+
+
+class SqliteDb:
+    """Session and run storage in one SQLite file (created on first use)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] = "agentos-reference.sqlite3", *, id: str | None = None
+    ) -> None:
+        self.path = Path(path)
+        # Stable across restarts, so clients that remember a db_id keep matching.
+        self.id = id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"agentos-reference:{self.path.resolve()}"))
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SqliteDb({str(self.path)!r})"
+
+    # -- connection -------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=5000")
+            connection.executescript(_SCHEMA)
+            self._connection = connection
+        return self._connection
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        with self._lock:
+            connection = self._connect()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return result
+
+    async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        return await asyncio.to_thread(self._transaction, work)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def journal_mode(self) -> str:
+        with self._lock:
+            row = self._connect().execute("PRAGMA journal_mode").fetchone()
+        return str(row[0])
+
+    # -- runs -------------------------------------------------------------------------------------
+
+    async def insert_run(self, record: RunRecord) -> None:
+        """Store a new run (and its session, on first use)."""
+        document = _dump(record.output)
+
+        def work(connection: sqlite3.Connection) -> None:
+            now = time.time()
+            connection.execute(
+                "INSERT INTO sessions"
+                " (component_type, component_id, session_id, user_id, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (component_type, component_id, session_id)"
+                " DO UPDATE SET updated_at = excluded.updated_at",
+                (record.component_type, record.component_id, record.session_id, record.user_id, now, now),
+            )
+            connection.execute(
+                "INSERT INTO runs (run_id, component_type, component_id, session_id, user_id, status, output,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.run_id,
+                    record.component_type,
+                    record.component_id,
+                    record.session_id,
+                    record.user_id,
+                    record.status,
+                    document,
+                    record.created_at,
+                    now,
+                ),
+            )
+
+        await self._run(work)
+
+    async def save_run(self, run_id: str, status: str, output: Mapping[str, Any]) -> None:
+        """Replace a run's output and status (the end of a run, a pause, a continue)."""
+        document = _dump(output)
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE runs SET status = ?, output = ?, updated_at = ? WHERE run_id = ?",
+                (status, document, time.time(), run_id),
+            )
+
+        await self._run(work)
+
+    async def claim_paused_run(self, run_id: str) -> bool:
+        """Move a PAUSED run to RUNNING; False when it is not paused (any more).
+
+        Atomic, so two concurrent continues (or a continue racing a cancel) cannot
+        both resume the same pause.
+        """
+
+        def work(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "UPDATE runs SET status = 'RUNNING', updated_at = ? WHERE run_id = ? AND status = 'PAUSED'",
+                (time.time(), run_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._run(work)
+
+    async def get_run(
+        self, component_type: ComponentType, component_id: str, run_id: str
+    ) -> RunRecord | None:
+        def work(connection: sqlite3.Connection) -> RunRecord | None:
+            row = connection.execute(
+                "SELECT run_id, component_type, component_id, session_id, user_id, status, output, created_at"
+                " FROM runs WHERE run_id = ? AND component_type = ? AND component_id = ?",
+                (run_id, component_type, component_id),
+            ).fetchone()
+            return _record(row) if row else None
+
+        return await self._run(work)
+
+    async def list_runs(
+        self, component_type: ComponentType, component_id: str, session_id: str | None
+    ) -> list[RunRecord]:
+        def work(connection: sqlite3.Connection) -> list[RunRecord]:
+            query = (
+                "SELECT run_id, component_type, component_id, session_id, user_id, status, output, created_at"
+                " FROM runs WHERE component_type = ? AND component_id = ?"
+            )
+            parameters: tuple[str, ...] = (component_type, component_id)
+            if session_id is not None:
+                query += " AND session_id = ?"
+                parameters += (session_id,)
+            rows = connection.execute(query + " ORDER BY created_at, rowid", parameters).fetchall()
+            return [_record(row) for row in rows]
+
+        return await self._run(work)
+
+    async def session_exists(self, component_type: ComponentType, component_id: str, session_id: str) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            row = connection.execute(
+                "SELECT 1 FROM sessions WHERE component_type = ? AND component_id = ? AND session_id = ?",
+                (component_type, component_id, session_id),
+            ).fetchone()
+            return row is not None
+
+        return await self._run(work)
+
+    async def request_cancel(
+        self, component_type: ComponentType, component_id: str, run_id: str, *, cancel_running: bool
+    ) -> None:
+        """Record the intent to cancel; a paused run (or, with ``cancel_running``, an orphaned
+        running one whose process is gone) becomes CANCELLED at once."""
+        statuses = ("PAUSED", "RUNNING") if cancel_running else ("PAUSED",)
+
+        def work(connection: sqlite3.Connection) -> None:
+            now = time.time()
+            connection.execute(
+                "INSERT INTO cancellations (run_id, component_type, component_id, requested_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (run_id) DO UPDATE SET requested_at = excluded.requested_at",
+                (run_id, component_type, component_id, now),
+            )
+            connection.execute(
+                "UPDATE runs SET status = 'CANCELLED', updated_at = ?"
+                " WHERE run_id = ? AND component_type = ?"
+                f" AND component_id = ? AND status IN ({', '.join('?' for _ in statuses)})",
+                (now, run_id, component_type, component_id, *statuses),
+            )
+
+        await self._run(work)
+
+    async def cancel_requested(self, run_id: str) -> bool:
+        def work(connection: sqlite3.Connection) -> bool:
+            return (
+                connection.execute("SELECT 1 FROM cancellations WHERE run_id = ?", (run_id,)).fetchone()
+                is not None
+            )
+
+        return await self._run(work)
+
+    async def count_rows(self) -> dict[str, int]:
+        """Row counts per table (what a rejected request must leave unchanged)."""
+
+        def work(connection: sqlite3.Connection) -> dict[str, int]:
+            return {
+                table: int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                for table in ("sessions", "runs", "cancellations")
+            }
+
+        return await self._run(work)
+
+
+def _dump(output: Mapping[str, Any]) -> str:
+    return json.dumps(output, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _record(row: tuple[Any, ...]) -> RunRecord:
+    run_id, component_type, component_id, session_id, user_id, status, output, created_at = row
+    document = json.loads(output)
+    document["status"] = status
+    return RunRecord(
+        run_id=run_id,
+        component_type=component_type,
+        component_id=component_id,
+        session_id=session_id,
+        user_id=user_id,
+        status=status,
+        output=document,
+        created_at=created_at,
+    )
