@@ -1,0 +1,374 @@
+"""Typed run events, as agno streams them (SSE, and SSE-formatted WebSocket frames).
+
+Each data object names itself in ``"event"``; :func:`parse_event` picks the class from that
+name, and anything it does not know becomes an :class:`UnknownEvent` (a newer server's events
+are passed through, never dropped). A team stream also carries its members' agent events, a
+workflow stream its steps' agent and team events, hence the unions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias
+
+from pydantic import JsonValue
+
+from ._base import WireModel
+from .hitl import RunRequirement, StepRequirement, ToolExecution
+
+__all__ = [
+    "AgentEvent",
+    "RunCancelled",
+    "RunCompleted",
+    "RunContent",
+    "RunContentCompleted",
+    "RunContinued",
+    "RunError",
+    "RunEventBase",
+    "RunPaused",
+    "RunStarted",
+    "StepCompleted",
+    "StepContinued",
+    "StepOutput",
+    "StepPaused",
+    "StepStarted",
+    "TeamEvent",
+    "TeamRunCancelled",
+    "TeamRunCompleted",
+    "TeamRunContent",
+    "TeamRunContentCompleted",
+    "TeamRunContinued",
+    "TeamRunError",
+    "TeamRunPaused",
+    "TeamRunStarted",
+    "TeamToolCallCompleted",
+    "TeamToolCallStarted",
+    "ToolCallCompleted",
+    "ToolCallStarted",
+    "UnknownEvent",
+    "WorkflowCancelled",
+    "WorkflowCompleted",
+    "WorkflowError",
+    "WorkflowEvent",
+    "WorkflowPaused",
+    "WorkflowStarted",
+    "parse_event",
+]
+
+
+class RunEventBase(WireModel):
+    """Fields every run event carries."""
+
+    event: str
+    run_id: str | None = None
+    session_id: str | None = None
+    created_at: int | None = None
+    event_index: int | None = None
+
+
+class UnknownEvent(RunEventBase):
+    """An event this SDK has no class for (e.g. ``ModelRequestStarted``); all its fields are kept."""
+
+
+# --- agent ---------------------------------------------------------------------------------------
+
+
+class _AgentEvent(RunEventBase):
+    agent_id: str | None = None
+    agent_name: str | None = None
+
+
+class RunStarted(_AgentEvent):
+    event: Literal["RunStarted"]
+    model: str | None = None
+    model_provider: str | None = None
+
+
+class RunContent(_AgentEvent):
+    event: Literal["RunContent"]
+    content: JsonValue = None
+    content_type: str | None = None
+    reasoning_content: str | None = None
+
+
+class RunContentCompleted(_AgentEvent):
+    event: Literal["RunContentCompleted"]
+
+
+class RunCompleted(_AgentEvent):
+    event: Literal["RunCompleted"]
+    content: JsonValue = None
+    content_type: str | None = None
+    metrics: dict[str, JsonValue] | None = None
+    session_state: dict[str, JsonValue] | None = None
+
+
+class RunPaused(_AgentEvent):
+    event: Literal["RunPaused"]
+    tools: list[ToolExecution] | None = None
+    requirements: list[RunRequirement] | None = None
+
+
+class RunContinued(_AgentEvent):
+    event: Literal["RunContinued"]
+
+
+class RunError(_AgentEvent):
+    event: Literal["RunError"]
+    content: JsonValue = None
+    error_type: str | None = None
+    error_id: str | None = None
+
+
+class RunCancelled(_AgentEvent):
+    event: Literal["RunCancelled"]
+    reason: str | None = None
+
+
+class ToolCallStarted(_AgentEvent):
+    event: Literal["ToolCallStarted"]
+    tool: ToolExecution | None = None
+
+
+class ToolCallCompleted(_AgentEvent):
+    event: Literal["ToolCallCompleted"]
+    tool: ToolExecution | None = None
+    content: JsonValue = None
+
+
+# --- team ----------------------------------------------------------------------------------------
+
+
+class _TeamEvent(RunEventBase):
+    team_id: str | None = None
+    team_name: str | None = None
+
+
+class TeamRunStarted(_TeamEvent):
+    event: Literal["TeamRunStarted"]
+    model: str | None = None
+    model_provider: str | None = None
+
+
+class TeamRunContent(_TeamEvent):
+    event: Literal["TeamRunContent"]
+    content: JsonValue = None
+    content_type: str | None = None
+    reasoning_content: str | None = None
+
+
+class TeamRunContentCompleted(_TeamEvent):
+    event: Literal["TeamRunContentCompleted"]
+
+
+class TeamRunCompleted(_TeamEvent):
+    event: Literal["TeamRunCompleted"]
+    content: JsonValue = None
+    content_type: str | None = None
+    metrics: dict[str, JsonValue] | None = None
+    session_state: dict[str, JsonValue] | None = None
+
+
+class TeamRunPaused(_TeamEvent):
+    event: Literal["TeamRunPaused"]
+    tools: list[ToolExecution] | None = None
+    requirements: list[RunRequirement] | None = None
+
+
+class TeamRunContinued(_TeamEvent):
+    event: Literal["TeamRunContinued"]
+
+
+class TeamRunError(_TeamEvent):
+    event: Literal["TeamRunError"]
+    content: JsonValue = None
+    error_type: str | None = None
+    error_id: str | None = None
+
+
+class TeamRunCancelled(_TeamEvent):
+    event: Literal["TeamRunCancelled"]
+    reason: str | None = None
+
+
+class TeamToolCallStarted(_TeamEvent):
+    event: Literal["TeamToolCallStarted"]
+    tool: ToolExecution | None = None
+
+
+class TeamToolCallCompleted(_TeamEvent):
+    event: Literal["TeamToolCallCompleted"]
+    tool: ToolExecution | None = None
+    content: JsonValue = None
+
+
+# --- workflow ------------------------------------------------------------------------------------
+
+
+class _WorkflowEvent(RunEventBase):
+    workflow_id: str | None = None
+    workflow_name: str | None = None
+    step_id: str | None = None
+
+
+class WorkflowStarted(_WorkflowEvent):
+    event: Literal["WorkflowStarted"]
+
+
+class WorkflowCompleted(_WorkflowEvent):
+    event: Literal["WorkflowCompleted"]
+    content: JsonValue = None
+    content_type: str | None = None
+    step_results: list[JsonValue] | None = None
+    metadata: dict[str, JsonValue] | None = None
+    metrics: dict[str, JsonValue] | None = None
+
+
+class WorkflowPaused(_WorkflowEvent):
+    event: Literal["WorkflowPaused"]
+    status: str | None = None
+    paused_step_index: int | None = None
+    paused_step_name: str | None = None
+    pause_kind: str | None = None
+    step_requirements: list[StepRequirement] | None = None
+    content: JsonValue = None
+
+
+class WorkflowCancelled(_WorkflowEvent):
+    event: Literal["WorkflowCancelled"]
+    reason: str | None = None
+    content: JsonValue = None
+
+
+class WorkflowError(_WorkflowEvent):
+    event: Literal["WorkflowError"]
+    error: str | None = None
+    error_type: str | None = None
+    error_id: str | None = None
+
+
+class StepStarted(_WorkflowEvent):
+    event: Literal["StepStarted"]
+    step_name: str | None = None
+    step_index: JsonValue = None
+
+
+class StepOutput(_WorkflowEvent):
+    event: Literal["StepOutput"]
+    step_name: str | None = None
+    step_index: JsonValue = None
+    content: JsonValue = None
+
+
+class StepCompleted(_WorkflowEvent):
+    event: Literal["StepCompleted"]
+    step_name: str | None = None
+    step_index: JsonValue = None
+    content: JsonValue = None
+
+
+class StepPaused(_WorkflowEvent):
+    event: Literal["StepPaused"]
+    step_name: str | None = None
+    step_index: JsonValue = None
+
+
+class StepContinued(_WorkflowEvent):
+    event: Literal["StepContinued"]
+    step_name: str | None = None
+    step_index: JsonValue = None
+
+
+AgentEvent: TypeAlias = (
+    RunStarted
+    | RunContent
+    | RunContentCompleted
+    | RunCompleted
+    | RunPaused
+    | RunContinued
+    | RunError
+    | RunCancelled
+    | ToolCallStarted
+    | ToolCallCompleted
+    | UnknownEvent
+)
+"""What an agent run stream yields."""
+
+TeamEvent: TypeAlias = (
+    TeamRunStarted
+    | TeamRunContent
+    | TeamRunContentCompleted
+    | TeamRunCompleted
+    | TeamRunPaused
+    | TeamRunContinued
+    | TeamRunError
+    | TeamRunCancelled
+    | TeamToolCallStarted
+    | TeamToolCallCompleted
+    | AgentEvent
+)
+"""What a team run stream yields (its members' agent events included)."""
+
+WorkflowEvent: TypeAlias = (
+    WorkflowStarted
+    | WorkflowCompleted
+    | WorkflowPaused
+    | WorkflowCancelled
+    | WorkflowError
+    | StepStarted
+    | StepOutput
+    | StepCompleted
+    | StepPaused
+    | StepContinued
+    | TeamEvent
+)
+"""What a workflow run stream (SSE or WebSocket) yields (its steps' events included)."""
+
+_EVENT_CLASSES: Mapping[str, type[RunEventBase]] = {
+    cls.model_fields["event"].annotation.__args__[0]: cls  # type: ignore[union-attr]  # Literal["Name"]
+    for cls in (
+        RunStarted,
+        RunContent,
+        RunContentCompleted,
+        RunCompleted,
+        RunPaused,
+        RunContinued,
+        RunError,
+        RunCancelled,
+        ToolCallStarted,
+        ToolCallCompleted,
+        TeamRunStarted,
+        TeamRunContent,
+        TeamRunContentCompleted,
+        TeamRunCompleted,
+        TeamRunPaused,
+        TeamRunContinued,
+        TeamRunError,
+        TeamRunCancelled,
+        TeamToolCallStarted,
+        TeamToolCallCompleted,
+        WorkflowStarted,
+        WorkflowCompleted,
+        WorkflowPaused,
+        WorkflowCancelled,
+        WorkflowError,
+        StepStarted,
+        StepOutput,
+        StepCompleted,
+        StepPaused,
+        StepContinued,
+    )
+}
+
+
+def parse_event(data: Mapping[str, Any]) -> RunEventBase:
+    """The typed event for one decoded data object.
+
+    Raises ``pydantic.ValidationError`` when a known event's named fields have the wrong types,
+    and ``ValueError`` when ``"event"`` is missing or not a string.
+    """
+    name = data.get("event")
+    if not isinstance(name, str):
+        raise ValueError(f"event data has no 'event' name: {dict(data)!r:.200}")
+    cls = _EVENT_CLASSES.get(name, UnknownEvent)
+    return cls.model_validate(data)

@@ -1,0 +1,29 @@
+"""Small helpers of the resource classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import JsonValue, TypeAdapter
+
+from agentos_factories._errors import FactoryInputError
+from agentos_factories._types import ModelT
+
+#: The body of a cancel answer (agno: ``{}``); anything but a JSON object is a malformed answer.
+CANCEL_ADAPTER: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue])
+
+
+def checked_model(value: Any, model: type[ModelT]) -> ModelT:
+    """``value`` when it is an instance of the handle's model; mypy checks this, this checks at runtime."""
+    if not isinstance(value, model):
+        raise FactoryInputError(
+            f"this factory handle takes factory_input as {model.__name__}, not {type(value).__name__}"
+        )
+    return value
+
+
+def checked_model_type(model: object) -> None:
+    from pydantic import BaseModel
+
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"a factory handle needs a pydantic model class, not {model!r}")

@@ -1,0 +1,181 @@
+"""Code mypy --strict must accept, with the exact types it must infer (checked by test_typing.py).
+
+Never executed: it only has to type-check. Loosening any public type (to Any, say) fails here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, JsonValue
+from typing_extensions import assert_type
+
+from agentos_factories import (
+    AgentEvent,
+    AgentFactoryHandle,
+    AgentInfo,
+    AgentRunOutput,
+    APIStatusError,
+    AsyncClient,
+    AsyncRunStream,
+    AsyncWorkflowFactoryHandle,
+    AsyncWorkflowRunEvents,
+    AsyncWorkflowWebSocket,
+    Client,
+    FactoryPermissionError,
+    FactoryValidationError,
+    RunCompleted,
+    RunContent,
+    RunPaused,
+    RunStream,
+    TeamEvent,
+    TeamInfo,
+    TeamRunOutput,
+    ToolExecution,
+    WorkflowEvent,
+    WorkflowInfo,
+    WorkflowRunEvents,
+    WorkflowRunOutput,
+    WorkflowRunSummary,
+    WorkflowWebSocket,
+)
+from agentos_factories._errors import Detail
+from agentos_factories.models import RunRequirement, StepRequirement
+
+
+class ResearchInput(BaseModel):
+    persona: Literal["analyst", "advisor", "skeptic"] = "analyst"
+    depth: int = 3
+
+
+def sync_surface(client: Client) -> None:
+    assert_type(client.agents.list(), list[AgentInfo])
+    assert_type(client.teams.get("t"), TeamInfo)
+    assert_type(client.workflows.list(), list[WorkflowInfo])
+    info = client.agents.get("research-agent")
+    assert_type(info.is_factory, bool)
+    assert_type(info.factory_input_schema, dict[str, JsonValue] | None)
+    output = client.agents.run("research-agent", "hi", factory_input={"persona": "skeptic"}, user_id="u")
+    assert_type(output, AgentRunOutput)
+    assert_type(output.run_id, str)
+    assert_type(
+        output.status,
+        Literal["PENDING", "RUNNING", "COMPLETED", "PAUSED", "CANCELLED", "ERROR", "REGENERATED"],
+    )
+    assert_type(output.tools, list[ToolExecution] | None)
+    assert_type(client.agents.run("a", "hi", factory_input=ResearchInput()), AgentRunOutput)
+    assert_type(client.agents.run("a", "hi", factory_input=None), AgentRunOutput)
+    assert_type(client.teams.run("t", "hi"), TeamRunOutput)
+    assert_type(client.workflows.run("w", "hi"), WorkflowRunOutput)
+    if output.is_paused and output.tools:
+        resumed = client.agents.continue_run(
+            "a", output.run_id, session_id="s", tools=[tool.confirm() for tool in output.tools]
+        )
+        assert_type(resumed, AgentRunOutput)
+    team = client.teams.run("t", "hi")
+    if team.requirements:
+        confirmed: list[RunRequirement] = [r.confirm() for r in team.requirements]
+        assert_type(
+            client.teams.continue_run("t", team.run_id, session_id="s", requirements=confirmed), TeamRunOutput
+        )
+    wf = client.workflows.run("w", "hi")
+    if wf.step_requirements:
+        steps: list[StepRequirement] = [r.confirm() for r in wf.step_requirements]
+        again = client.workflows.continue_run(
+            "w", wf.run_id, session_id="s", step_requirements=steps, factory_input={}
+        )
+        assert_type(again, WorkflowRunOutput)
+    assert_type(
+        client.workflows.get_run("w", "r", session_id="s", factory_input=ResearchInput()), WorkflowRunOutput
+    )
+    assert_type(client.workflows.list_runs("w", session_id="s", status="PAUSED"), list[WorkflowRunSummary])
+    assert_type(client.agents.cancel("a", "r"), None)
+    assert_type(client.with_options(timeout=httpx.Timeout(5.0, read=60.0), max_retries=0), Client)
+
+
+def sync_streams(client: Client) -> None:
+    stream = client.agents.stream("a", "hi")
+    assert_type(stream, RunStream[AgentEvent])
+    with stream:
+        for event in stream:
+            assert_type(event, AgentEvent)
+            if isinstance(event, RunContent):
+                assert_type(event.run_id, str | None)
+            elif isinstance(event, RunPaused) and event.tools:
+                client.agents.continue_stream(
+                    "a", "r", session_id="s", tools=[t.confirm() for t in event.tools]
+                )
+    assert_type(stream.completion, AgentEvent | None)
+    assert_type(client.teams.stream("t", "hi"), RunStream[TeamEvent])
+    assert_type(client.workflows.stream("w", "hi").until_done(), WorkflowEvent)
+    final = client.agents.stream("a", "hi").until_done()
+    if isinstance(final, RunCompleted):
+        assert_type(final.session_state, dict[str, JsonValue] | None)
+
+
+def typed_handles(client: Client) -> None:
+    research = client.agents.factory("research-agent", ResearchInput)
+    assert_type(research, AgentFactoryHandle[ResearchInput])
+    assert_type(research.run("hi", factory_input=ResearchInput(persona="skeptic")), AgentRunOutput)
+    assert_type(research.stream("hi", factory_input=ResearchInput()), RunStream[AgentEvent])
+    assert_type(research.input_model, type[ResearchInput])
+    team = client.teams.factory("t", ResearchInput)
+    assert_type(team.run("hi", factory_input=ResearchInput()), TeamRunOutput)
+    flow = client.workflows.factory("w", ResearchInput)
+    assert_type(flow.list_runs(session_id="s", factory_input=ResearchInput()), list[WorkflowRunSummary])
+    assert_type(flow.continue_run("r", session_id="s", factory_input=ResearchInput()), WorkflowRunOutput)
+
+
+def websocket(client: Client) -> None:
+    with client.workflows.websocket("w", route="agno") as ws:
+        assert_type(ws, WorkflowWebSocket)
+        assert_type(ws.route, Literal["spec", "agno"])
+        run = ws.start("go", factory_input=ResearchInput(), session_id="s")
+        assert_type(run, WorkflowRunEvents)
+        for event in run:
+            assert_type(event, WorkflowEvent)
+        assert_type(run.completion, WorkflowEvent | None)
+
+
+async def async_websocket(client: AsyncClient) -> None:
+    async with await client.workflows.websocket("w") as ws:
+        assert_type(ws, AsyncWorkflowWebSocket)
+        run = await ws.start("go", factory_input={"tenant": "t"})
+        assert_type(run, AsyncWorkflowRunEvents)
+        async for event in run:
+            assert_type(event, WorkflowEvent)
+
+
+def errors(client: Client) -> None:
+    try:
+        client.agents.run("a", "hi")
+    except FactoryValidationError as exc:
+        assert_type(exc.status_code, int)
+        assert_type(exc.detail, Detail)
+        assert_type(exc.response, httpx.Response | None)
+    except FactoryPermissionError as exc:
+        assert_type(exc.method, str)
+        assert_type(exc.url, str)
+    except APIStatusError as exc:
+        assert_type(exc.status_code, int)
+
+
+async def async_surface(client: AsyncClient) -> None:
+    assert_type(await client.agents.run("a", "hi", factory_input={"x": 1}), AgentRunOutput)
+    assert_type(await client.teams.run("t", "hi"), TeamRunOutput)
+    assert_type(await client.workflows.list_runs("w", session_id="s"), list[WorkflowRunSummary])
+    stream = await client.agents.stream("a", "hi")
+    assert_type(stream, AsyncRunStream[AgentEvent])
+    async with stream:
+        async for event in stream:
+            assert_type(event, AgentEvent)
+    flow = client.workflows.factory("w", ResearchInput)
+    assert_type(flow, AsyncWorkflowFactoryHandle[ResearchInput])
+    assert_type(await flow.run("hi", factory_input=ResearchInput()), WorkflowRunOutput)
+    assert_type(client.with_options(token=lambda: "fresh"), AsyncClient)
+
+    async def token() -> str:
+        return "from-a-vault"
+
+    assert_type(AsyncClient("http://x", token=token), AsyncClient)
