@@ -86,9 +86,11 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _bound_socket() -> socket.socket:
+def _bound_socket(port: int = 0) -> socket.socket:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
+    # A restarted server takes its predecessor's port back (TIME_WAIT must not block it).
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
     listener.listen(1024)
     return listener
 
@@ -109,10 +111,16 @@ def _wait_healthy(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
 
 
 def _spawn_with_socket(
-    name: str, argv: list[str], workdir: Path, jwt_secret: str | None, env: dict[str, str] | None = None
+    name: str,
+    argv: list[str],
+    workdir: Path,
+    jwt_secret: str | None,
+    env: dict[str, str] | None = None,
+    port: int = 0,
 ) -> Server:
-    """Bind a free port here and hand the socket to the child, so no other process can take it."""
-    listener = _bound_socket()
+    """Bind a free port (or ``port``) here and hand the socket to the child, so no other process
+    can take it between choosing and serving."""
+    listener = _bound_socket(port)
     port = listener.getsockname()[1]
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
@@ -132,7 +140,7 @@ def _spawn_with_socket(
 
 
 def start_reference(
-    workdir: Path, *, jwt: bool = False, name: str = "reference", db: Path | None = None
+    workdir: Path, *, jwt: bool = False, name: str = "reference", db: Path | None = None, port: int = 0
 ) -> Server:
     """The reference server's CLI app on an inherited socket (``bench/reference_app.py``)."""
     secret = secrets.token_urlsafe(48) if jwt else None
@@ -141,7 +149,7 @@ def start_reference(
     if secret is not None:
         env["BENCH_REFERENCE_JWT_SECRET"] = secret
         argv += ["--jwt-secret-env", "BENCH_REFERENCE_JWT_SECRET"]
-    return _spawn_with_socket(name, argv, workdir, secret, env)
+    return _spawn_with_socket(name, argv, workdir, secret, env, port)
 
 
 def start_reference_cli(
