@@ -69,9 +69,12 @@ class Registry:
         db: SqliteDb | None = None,
     ) -> None:
         self._by_kind: dict[Kind, dict[str, Registration]] = {"agent": {}, "team": {}, "workflow": {}}
-        for kind, entries in (("agent", agents), ("team", teams), ("workflow", workflows)):
-            for entry in entries:
-                self._add(kind, entry, db)  # type: ignore[arg-type]  # the loop's tuple erases each list's kind
+        for agent in agents:
+            self._add("agent", agent, db)
+        for team in teams:
+            self._add("team", team, db)
+        for workflow in workflows:
+            self._add("workflow", workflow, db)
 
     def _add(self, kind: Kind, entry: Entry, default_db: SqliteDb | None) -> None:
         title = KIND_TITLES[kind]

@@ -44,7 +44,7 @@ EXPECTED_NAMES = {
         "TeamRunContentCompleted",
         "TeamRunCompleted",
     ],
-    "workflow": ["WorkflowStarted", "StepStarted", "StepCompleted", "WorkflowCompleted"],
+    "workflow": ["WorkflowStarted", "StepStarted", "StepOutput", "StepCompleted", "WorkflowCompleted"],
 }
 
 
@@ -107,7 +107,8 @@ async def test_an_agent_step_streams_its_own_events_inside_the_workflow(db: Sqli
         response = await client.post("/workflows/wf/runs", data={"message": "the plan"})
     events = sse_events(response.text)
     names = [name for name, _ in events]
-    assert names[:4] == ["WorkflowStarted", "StepStarted", "StepCompleted", "StepStarted"]
+    assert names[:5] == ["WorkflowStarted", "StepStarted", "StepOutput", "StepCompleted", "StepStarted"]
+    assert "StepOutput" not in names[5:], "an agent step reports through its own run events"
     assert "RunCompleted" in names
     assert names[-1] == "WorkflowCompleted"
     workflow_run_id = events[0][1]["run_id"]

@@ -71,13 +71,9 @@ def test_a_run_streams_sse_formatted_frames_on_both_routes(ws_client: TestClient
                 "user_id": "ws-u",
             },
         )
-    assert [name for name, _ in frames] == [
-        "WorkflowStarted",
-        "StepStarted",
-        "StepCompleted",
-        "WorkflowCompleted",
-    ]
-    assert [data["event_index"] for _, data in frames] == [0, 1, 2, 3]
+    names = [name for name, _ in frames]
+    assert names == ["WorkflowStarted", "StepStarted", "StepOutput", "StepCompleted", "WorkflowCompleted"]
+    assert [data["event_index"] for _, data in frames] == [0, 1, 2, 3, 4]
     echo = echo_of(frames[-1][1])
     assert echo["message"] == "over ws"
     assert echo["ctx"]["input"] == {"tenant": "ws", "depth": 1}

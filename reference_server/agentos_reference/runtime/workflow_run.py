@@ -320,6 +320,9 @@ class WorkflowRun:
             "metrics": metrics,
         }
         self.content = content
+        if member is None:
+            # AgentOS reports a function step's result in its own event before the completion.
+            yield self._event("StepOutput", step_name=step.name, step_index=index, step_output=result)
         yield self._event(
             "StepCompleted",
             step_id=step.id,

@@ -1,0 +1,242 @@
+"""What every check gets: the target, the discovered deployment, credentials, and a
+notebook for observations. Also the few request shapes all checks share."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from agentos_contract.config import SuiteConfig
+from agentos_contract.discovery import SCOPES, Component, Deployment, Kind, collection
+from agentos_contract.echo import Echo, echo_from_run_output, echo_from_sse
+from agentos_contract.model import Exchange, NotJudged, Observation
+from agentos_contract.properties import PropertyOutcome, run_property
+from agentos_contract.target import NOT_JSON, Answer, Target
+from agentos_contract.tokens import bearer
+
+T = TypeVar("T")
+
+OMIT = object()
+TRACE_HEADER = "X-Agentos-Contract-Trace"
+ALL_SCOPES = tuple(SCOPES.values())
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The verified identity a request's token carries (None: the token has no such claim)."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+    scopes: frozenset[str] = frozenset()
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Suite:
+    """The shared state of one run."""
+
+    target: Target
+    config: SuiteConfig
+    deployment: Deployment
+    observations: list[Observation] = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)
+    ledger_ok: bool | None = None
+    ws_spec_route: bool = True
+    runs_left: int = 0
+    progress: Callable[[str], None] = lambda message: None
+
+    @property
+    def can_mint(self) -> bool:
+        return self.config.minter is not None
+
+    def credentials(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        scopes: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, str], Identity]:
+        """Headers carrying a token with this identity (minted), or the best the run can do:
+        the static ``--token`` (whatever it carries), or no token at all."""
+        if self.config.minter is not None:
+            token = self.config.minter.mint(
+                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
+            )
+            claims = self.config.minter.claims(
+                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
+            )
+            return bearer(token), Identity(user_id, session_id, frozenset(scopes), claims)
+        if self.config.token is not None:
+            static = self.config.token
+            return bearer(static.token), Identity(
+                static.user_id, static.session_id, static.scopes, static.claims()
+            )
+        return {}, Identity()
+
+    def anonymous(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
+        return self.credentials(scopes=scopes)
+
+
+class Check:
+    """A notebook bound to one check name."""
+
+    def __init__(self, suite: Suite, name: str) -> None:
+        self.suite = suite
+        self.name = name
+
+    @property
+    def target(self) -> Target:
+        return self.suite.target
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.suite.deployment
+
+    def observe(
+        self,
+        clause: str,
+        passed: bool,
+        expected: str,
+        observed: str,
+        exchange: Exchange | None = None,
+        **facts: Any,
+    ) -> Observation:
+        return Observation(
+            clause, self.name, passed, expected, observed, {"check": self.name, **facts}, exchange
+        )
+
+    def record(
+        self,
+        clause: str,
+        passed: bool,
+        expected: str,
+        observed: str,
+        exchange: Exchange | None = None,
+        **facts: Any,
+    ) -> bool:
+        self.suite.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
+        return passed
+
+    def not_judged(self, clauses: Iterable[str], reason: str) -> None:
+        self.suite.not_judged.append(NotJudged(self.name, tuple(clauses), reason))
+
+    async def prop(
+        self,
+        name: str,
+        strategy: st.SearchStrategy[T],
+        body: Callable[[T], Awaitable[list[Observation]]],
+        max_examples: int | None = None,
+        shrink: bool = True,
+    ) -> PropertyOutcome:
+        config = self.suite.config
+        outcome = await run_property(
+            f"{self.name}:{name}",
+            strategy,
+            body,
+            max_examples=max_examples or config.max_examples,
+            seed_value=config.seed,
+            shrink=config.shrink and shrink,
+        )
+        self.suite.observations.extend(outcome.passes.values())
+        if outcome.failure is not None:
+            self.suite.observations.append(outcome.failure)
+        self.suite.progress(
+            f"  {self.name}:{name}: {outcome.examples} examples" + (" -> FAILED" if outcome.failure else "")
+        )
+        return outcome
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def run(
+        self,
+        component: Component,
+        *,
+        factory_input: Any = OMIT,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        stream: bool | None = False,
+        headers: Mapping[str, str] | None = None,
+        extra_form: Iterable[tuple[str, str]] = (),
+        params: Mapping[str, str] | None = None,
+        message: str = "agentos-contract run",
+    ) -> Answer:
+        """POST /{kind}s/{id}/runs as multipart form; ``factory_input`` is sent verbatim when a str,
+        JSON-encoded otherwise, and left out when OMIT."""
+        form: list[tuple[str, str]] = [("message", message)]
+        if stream is not None:
+            form.append(("stream", "true" if stream else "false"))
+        if user_id is not None:
+            form.append(("user_id", user_id))
+        if session_id is not None:
+            form.append(("session_id", session_id))
+        if factory_input is not OMIT:
+            form.append(
+                (
+                    "factory_input",
+                    factory_input if isinstance(factory_input, str) else json.dumps(factory_input),
+                )
+            )
+        form += list(extra_form)
+        return await self.target.request(
+            "POST", f"{component.path}/runs", form=form, headers=headers, params=params
+        )
+
+    async def read_ledger(self, trace: str) -> list[dict[str, Any]] | None:
+        """The probe invocations recorded under ``trace``; None when the ledger cannot be read."""
+        ledger = self.deployment.get("agent", "probe-ledger")
+        if ledger is None:
+            return None
+        headers, _ = self.suite.anonymous(ALL_SCOPES)
+        answer = await self.run(ledger, factory_input={"trace": trace}, headers=headers)
+        body = answer.json()
+        document = echo_document(body)
+        if answer.status != 200 or document is None or document.get("probe") != "probe-ledger":
+            return None
+        invocations = document.get("invocations")
+        return (
+            [entry for entry in invocations if isinstance(entry, dict)]
+            if isinstance(invocations, list)
+            else None
+        )
+
+
+def echo_document(body: Any) -> dict[str, Any] | None:
+    """The probe document in a run output's content (echo or ledger)."""
+    if not isinstance(body, dict):
+        return None
+    content = body.get("content")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    return content if isinstance(content, dict) and content.get("agentos_contract_probe") == 1 else None
+
+
+def echo_of(answer: Answer, streamed: bool) -> Echo | None:
+    if streamed:
+        return echo_from_sse(answer.text)
+    body = answer.json()
+    return echo_from_run_output(body) if body is not NOT_JSON else None
+
+
+def describe(answer: Answer) -> str:
+    return f"{answer.status} {answer.content_type or '(no content-type)'} {answer.text[:300]!r}"
+
+
+def id_key(kind: Kind) -> str:
+    return f"{kind}_id"
+
+
+def run_collection(kind: Kind) -> str:
+    return collection(kind)

@@ -1,0 +1,164 @@
+"""Checks any deployment can be judged by, probes or not: discovery, unknown ids,
+factory_input that is not a JSON object, bad tokens, and (only when allowed) real runs."""
+
+from __future__ import annotations
+
+from agentos_contract.checks.base import OMIT, Check, describe, unique
+from agentos_contract.discovery import KINDS, collection
+from agentos_contract.target import Answer
+
+# Fixed inputs no conforming server accepts, one per way of not being a JSON object.
+NOT_AN_OBJECT = ("{bad", "[1, 2]", '"hello"', "5", "null", "true")
+# Non-probe factories get a few of them only: every request to a real factory costs a little.
+NON_PROBE_SAMPLE = ("{bad", "[1, 2]")
+MAX_NON_PROBE_FACTORIES = 20
+
+
+def error_shape_ok(answer: Answer) -> bool:
+    body = answer.json()
+    return answer.is_json and isinstance(body, dict) and "detail" in body
+
+
+async def discovery_lookup(check: Check) -> None:
+    """C01: every listed factory is reachable by its id."""
+    for component in check.deployment.factories()[:50]:
+        headers, _ = check.suite.anonymous()
+        answer = await check.target.request("GET", component.path, headers=headers)
+        body = answer.json()
+        ok = answer.status == 200 and isinstance(body, dict) and body.get("id") == component.id
+        check.record(
+            "C01",
+            ok,
+            f"GET {component.path} answers 200 with id {component.id!r}",
+            describe(answer),
+            answer.exchange,
+            component=component.id,
+        )
+
+
+async def unknown_ids(check: Check) -> None:
+    """H01: unknown component ids (and unknown runs of a working factory) answer 404."""
+    headers, _ = check.suite.anonymous()
+    for kind in KINDS:
+        missing = unique(f"contract-missing-{kind}")
+        attempts = [
+            ("GET", f"{collection(kind)}/{missing}", None),
+            ("POST", f"{collection(kind)}/{missing}/runs", [("message", "x"), ("stream", "false")]),
+            ("POST", f"{collection(kind)}/{missing}/runs/{unique('run')}/cancel", []),
+        ]
+        for method, path, form in attempts:
+            answer = await check.target.request(method, path, form=form, headers=headers)
+            check.record(
+                "H01",
+                answer.status == 404,
+                f"{method} {path} answers 404",
+                describe(answer),
+                answer.exchange,
+                route=method + " " + path.replace(missing, "{id}"),
+            )
+    for kind in KINDS:
+        echo = check.deployment.probe(kind, "echo")
+        if echo is None:
+            continue
+        headers, _ = check.suite.anonymous((f"{kind}s:run",))
+        form = [("session_id", unique("contract-session")), ("stream", "false")]
+        if kind == "workflow":
+            form.append(("step_requirements", "[]"))
+        path = f"{echo.path}/runs/{unique('contract-missing-run')}/continue"
+        answer = await check.target.request("POST", path, form=form, headers=headers)
+        check.record(
+            "H01",
+            answer.status == 404,
+            f"continue of an unknown run of {echo.id} answers 404",
+            describe(answer),
+            answer.exchange,
+            route=f"continue-{kind}",
+        )
+
+
+async def non_object_input(check: Check) -> None:
+    """C33 and H04: factory_input that is not a JSON object gets a JSON 400, streaming or not."""
+    factories = [c for c in check.deployment.factories() if c.is_probe]
+    others = [c for c in check.deployment.factories() if not c.is_probe][:MAX_NON_PROBE_FACTORIES]
+    if not factories and not others:
+        check.not_judged(("C33", "H04"), "the deployment lists no factories")
+        return
+    for component in factories + others:
+        samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
+        headers, _ = check.suite.anonymous()
+        for index, text in enumerate(samples):
+            stream: bool | None = (False, True, None)[index % 3]
+            answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
+            shown = {False: "stream=false", True: "stream=true", None: "stream omitted"}[stream]
+            check.record(
+                "C33",
+                answer.status == 400,
+                f"factory_input={text!r} ({shown}) answers 400",
+                describe(answer),
+                answer.exchange,
+                component=component.id,
+                status=answer.status,
+            )
+            if answer.status >= 400:
+                check.record(
+                    "H04",
+                    error_shape_ok(answer),
+                    f'a JSON {{"detail": ...}} error with {shown}',
+                    describe(answer),
+                    answer.exchange,
+                    component=component.id,
+                    stream=str(stream),
+                )
+            if 200 <= answer.status < 300 and not component.is_probe:
+                break  # a broken server just ran a real factory: do not run it again
+
+
+async def bad_tokens(check: Check) -> None:
+    """H03: a token that is malformed, wrongly signed, expired or unsigned answers 401."""
+    minter = check.suite.config.minter
+    tokens = {"malformed": "not-a-jwt"}
+    if minter is not None:
+        tokens.update(
+            wrong_signature=minter.mint_wrongly_signed(),
+            expired=minter.mint_expired(),
+            alg_none=minter.mint_alg_none(),
+        )
+    elif check.suite.config.token is not None:
+        header, payload, signature = check.suite.config.token.token.split(".")
+        tokens["wrong_signature"] = ".".join(
+            (header, payload, ("A" if signature[:1] != "A" else "B") + signature[1:])
+        )
+    for name, token in tokens.items():
+        answer = await check.target.request("GET", "/agents", headers={"Authorization": f"Bearer {token}"})
+        check.record(
+            "H03",
+            answer.status == 401,
+            f"a {name.replace('_', ' ')} token answers 401",
+            describe(answer),
+            answer.exchange,
+            token=name,
+        )
+
+
+async def allowed_runs(check: Check) -> None:
+    """C36 on real factories, only within ``--allow-runs``: input every schema accepts is not 400."""
+    for component in check.deployment.factories():
+        if component.is_probe:
+            continue
+        if check.suite.runs_left <= 0:
+            break
+        schema = component.factory_input_schema
+        if schema is not None and schema.get("required"):
+            continue  # no input is certain to satisfy custom validators beyond the schema
+        check.suite.runs_left -= 1
+        headers, _ = check.suite.anonymous()
+        answer = await check.run(component, factory_input="{}" if schema is None else OMIT, headers=headers)
+        check.record(
+            "C36",
+            answer.status != 400,
+            f"{component.id}: {'{}' if schema is None else 'omitted input (all fields default)'} "
+            "is not rejected with 400",
+            describe(answer),
+            answer.exchange,
+            component=component.id,
+        )

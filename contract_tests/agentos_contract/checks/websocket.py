@@ -1,0 +1,367 @@
+"""The workflow WebSocket: runs, factory_input validation, errors, identity and continue.
+
+The spec serves it at ``/workflows/{id}/ws``; real AgentOS 3.1 at ``/workflows/ws`` with the
+workflow id in the message. The suite tries the spec route first, records what happened,
+and uses whichever route answers for the remaining checks. Frames are agno's: JSON control
+frames (``connected``, ``authenticate``/``authenticated``, ``error``) and run events as
+SSE-formatted text frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentos_contract.checks.base import ALL_SCOPES, Check, unique
+from agentos_contract.checks.lifecycle import confirmed, pause
+from agentos_contract.echo import Echo, parse_echo
+from agentos_contract.model import Exchange
+from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
+from agentos_contract.target import WebSocketConversation, WebSocketRejected
+
+FRAME_TIMEOUT_S = 10.0
+MAX_FRAMES = 200
+
+
+@dataclass
+class WsResult:
+    """How one WebSocket run ended: completed (with the echo), an error frame, or silence."""
+
+    outcome: str  # "completed", "error-frame", "paused", "no-answer", "auth-failed"
+    echo: Echo | None = None
+    error: str | None = None
+    frame_status: int | None = None
+    exchange: Exchange | None = None
+    frames: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _frames(text: str) -> list[dict[str, Any]]:
+    if text.lstrip().startswith(("event:", "data:")):
+        return [event.data for event in parse_sse(text) if isinstance(event.data, dict)]
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [{"event": "<not JSON>", "text": text}]
+    return [data] if isinstance(data, dict) else [{"event": "<not an object>", "text": text}]
+
+
+def ws_path(check: Check, workflow_id: str) -> str:
+    if check.suite.ws_spec_route:
+        return f"/workflows/{workflow_id}/ws"
+    return "/workflows/ws"
+
+
+@contextlib.asynccontextmanager
+async def ws_connect(
+    check: Check, path: str, headers: dict[str, str]
+) -> AsyncIterator[WebSocketConversation]:
+    async with check.target.websocket(path) as ws:
+        hello = await ws.receive_text(FRAME_TIMEOUT_S)
+        frames = _frames(hello or "{}")
+        # A client with a token presents it, whether or not the server insists on one.
+        if frames and "Authorization" in headers:
+            token = headers["Authorization"].split(" ", 1)[1]
+            await ws.send_json({"action": "authenticate", "token": token})
+            for _ in range(4):
+                text = await ws.receive_text(FRAME_TIMEOUT_S)
+                if text is None:
+                    break
+                event = _frames(text)[0].get("event")
+                if event == "authenticated":
+                    break
+                if event == "auth_error":
+                    break
+        yield ws
+
+
+async def ws_run(ws: WebSocketConversation, message: dict[str, Any]) -> WsResult:
+    await ws.send_json(message)
+    result = WsResult("no-answer")
+    for _ in range(MAX_FRAMES):
+        text = await ws.receive_text(FRAME_TIMEOUT_S)
+        if text is None:
+            break
+        for frame in _frames(text):
+            result.frames.append(frame)
+            event = frame.get("event")
+            if event in ("authenticated", "connected", "pong"):
+                continue
+            if event in ("error", "auth_error", "auth_required") or (
+                isinstance(event, str) and event.endswith("Error")
+            ):
+                status = frame.get("status")
+                result.outcome = "error-frame"
+                result.error = str(frame.get("error") or frame.get("content") or frame)
+                result.frame_status = status if isinstance(status, int) else None
+                return result
+            if event in COMPLETION_EVENTS:
+                result.outcome = "completed"
+                result.echo = parse_echo(frame.get("content"))
+                return result
+            if isinstance(event, str) and event.endswith("Paused"):
+                result.outcome = "paused"
+                return result
+    return result
+
+
+async def ws_start(check: Check, workflow_id: str, headers: dict[str, str], **fields: Any) -> WsResult:
+    message = {
+        "action": "start-workflow",
+        "workflow_id": workflow_id,
+        "message": "agentos-contract ws run",
+        "session_id": unique("contract-ws-sess"),
+        **fields,
+    }
+    async with ws_connect(check, ws_path(check, workflow_id), headers) as ws:
+        result = await ws_run(ws, message)
+        result.exchange = ws.exchange()
+    return result
+
+
+def _describe(result: WsResult) -> str:
+    if result.outcome == "completed":
+        return f"completed; ctx={result.echo.ctx if result.echo else None!r}"
+    if result.outcome == "error-frame":
+        return f"error frame status={result.frame_status!r}: {result.error!r}"
+    return f"{result.outcome}; frames: {result.frames[-3:]!r}"
+
+
+async def ws_run_check(check: Check) -> None:
+    """C27: a start-workflow message's factory_input reaches ctx.input, on the spec's route."""
+    probe = check.deployment.probe("workflow", "echo")
+    if probe is None:
+        check.not_judged(("C27",), "probe-workflow-echo is not listed")
+        return
+    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    sent = {"ws": unique("input")}
+    spec_path = f"/workflows/{probe.id}/ws"
+    try:
+        async with ws_connect(check, spec_path, headers) as ws:
+            result = await ws_run(
+                ws,
+                {
+                    "action": "start-workflow",
+                    "workflow_id": probe.id,
+                    "message": "ws",
+                    "factory_input": sent,
+                    "session_id": unique("contract-ws-sess"),
+                },
+            )
+            result.exchange = ws.exchange()
+        check.suite.ws_spec_route = True
+    except WebSocketRejected as rejected:
+        check.record(
+            "C27",
+            False,
+            f"the WebSocket handshake at {spec_path} is accepted",
+            f"refused: {rejected.status} {rejected.text[:200]!r}",
+            Exchange(
+                "WEBSOCKET",
+                rejected.url.replace("http", "ws", 1),
+                status=rejected.status,
+                response_text=rejected.text[:500],
+            ),
+            route="spec",
+            handshake="refused",
+        )
+        check.suite.ws_spec_route = False  # the remaining WebSocket checks use agno's route
+        result = await ws_start(check, probe.id, headers, factory_input=sent)
+    check.record(
+        "C27",
+        result.outcome == "completed" and result.echo is not None and result.echo.field("input") == sent,
+        f"start-workflow with factory_input={sent!r} completes and the factory saw it",
+        _describe(result),
+        result.exchange,
+        route="used",
+        outcome=result.outcome,
+    )
+    if check.suite.can_mint:
+        bare, _ = check.suite.anonymous(())
+        result = await ws_start(check, probe.id, bare, factory_input=sent)
+        check.record(
+            "C27",
+            result.outcome == "completed",
+            "a WebSocket run needs no scope the same HTTP run does not need",
+            _describe(result),
+            result.exchange,
+            token_scopes="none",
+            outcome=result.outcome,
+            error=result.error or "",
+        )
+
+
+async def ws_validation(check: Check) -> None:
+    """C31, C33 over the WebSocket: invalid factory_input is a 400 error frame, before the factory."""
+    echo = check.deployment.probe("workflow", "echo")
+    required = check.deployment.probe("workflow", "required")
+    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    if echo is not None:
+        not_objects: tuple[Any, ...] = ([1, 2], "hello", 5, True, '{"as": "string"}')
+        for value in not_objects:
+            result = await ws_start(check, echo.id, headers, factory_input=value)
+            ok = result.outcome == "error-frame" and result.frame_status == 400
+            if isinstance(value, str) and value.startswith("{"):
+                # A JSON string of an object may be read as that object; it must not arrive as a str.
+                ok = ok or (
+                    result.outcome == "completed"
+                    and result.echo is not None
+                    and result.echo.field("input") == json.loads(value)
+                )
+            check.record(
+                "C33",
+                ok,
+                f"factory_input={value!r} (not a JSON object) is an error frame with status 400",
+                _describe(result),
+                result.exchange,
+                schema="none",
+                outcome=result.outcome,
+                frame_status=result.frame_status,
+            )
+    if required is not None:
+        violations: tuple[dict[str, Any], ...] = ({}, {"tenant": 5}, {"depth": "deep"})
+        for violation in violations:
+            result = await ws_start(check, required.id, headers, factory_input=violation)
+            check.record(
+                "C31",
+                result.outcome == "error-frame" and result.frame_status == 400,
+                f"factory_input={violation!r} on {required.id} is an error frame with status 400",
+                _describe(result),
+                result.exchange,
+                schema="required",
+                outcome=result.outcome,
+                frame_status=result.frame_status,
+            )
+
+
+_WS_TABLE = (
+    ("scope", "C38", 403),
+    ("factory-error", "C39", 500),
+    ("wrong-type", "C40", 500),
+    ("crash", "C41", 500),
+)
+
+
+async def ws_errors(check: Check) -> None:
+    """C38-C41 over the WebSocket: each failure is an error frame carrying its status."""
+    for name, clause, status in _WS_TABLE:
+        probe = check.deployment.probe("workflow", name)
+        if probe is None:
+            continue
+        scopes = () if name == "scope" else ALL_SCOPES
+        headers, _ = check.suite.anonymous(scopes)
+        result = await ws_start(check, probe.id, headers)
+        check.record(
+            clause,
+            result.outcome == "error-frame" and result.frame_status == status,
+            f"{probe.id} over the WebSocket gives an error frame with status {status}",
+            _describe(result),
+            result.exchange,
+            probe_behaviour=name,
+            outcome=result.outcome,
+            frame_status=result.frame_status,
+            error=result.error or "",
+        )
+
+
+def _source(seen: Any, verified: str | None, form: str | None) -> str:
+    if seen is None:
+        return "none"
+    return "verified" if seen == verified else "form" if seen == form else "other"
+
+
+async def ws_identity(check: Check) -> None:
+    """C17, C19 over the WebSocket: verified token values win, message fields are the fallback."""
+    probe = check.deployment.probe("workflow", "echo")
+    if probe is None:
+        return
+    cases = (
+        ("verified user+session, message disagrees", True, True),
+        ("verified session only, message user", False, True),
+        ("verified user only, message session", True, False),
+    )
+    for name, with_user, with_session in cases:
+        token_user = unique("jwt-user") if with_user else None
+        token_session = unique("jwt-sess") if with_session else None
+        headers, identity = check.suite.credentials(
+            user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
+        )
+        form_user, form_session = unique("ws-user"), unique("ws-sess")
+        result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
+        if result.echo is None:
+            check.record(
+                "C17",
+                False,
+                f"[{name}] the WebSocket run completes with the echo",
+                _describe(result),
+                result.exchange,
+                field="run",
+                observed_source="none",
+            )
+            continue
+        for field_name, verified, form in (
+            ("user_id", identity.user_id, form_user),
+            ("session_id", identity.session_id, form_session),
+        ):
+            expected = verified if verified is not None else form
+            seen = result.echo.field(field_name)
+            check.record(
+                "C17" if verified is not None else "C19",
+                seen == expected,
+                f"[{name}] ctx.{field_name} is {expected!r} (verified={verified!r}, message={form!r})",
+                f"ctx.{field_name}={seen!r}",
+                result.exchange,
+                field=field_name,
+                observed_source=_source(seen, verified, form),
+            )
+
+
+async def ws_continue(check: Check) -> None:
+    """C44: continuing a paused factory workflow over the WebSocket never surfaces FactoryContextRequired."""
+    probe = check.deployment.probe("workflow", "pause")
+    if probe is None:
+        check.not_judged(("C44",), "probe-workflow-pause is not listed")
+        return
+    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    started, paused = await pause(check, probe, {"phase": "start"}, headers)
+    confirmation = confirmed(paused, "workflow") if paused else None
+    if paused is None or confirmation is None:
+        check.record(
+            "C44",
+            False,
+            f"{probe.id} pauses over HTTP",
+            started.text[:300],
+            started.exchange,
+            error="no pause",
+        )
+        return
+    message = {
+        "action": "continue-workflow",
+        "workflow_id": probe.id,
+        "run_id": paused["run_id"],
+        "session_id": paused["session_id"],
+        "step_requirements": json.loads(confirmation[1]),
+    }
+    async with ws_connect(check, ws_path(check, probe.id), headers) as ws:
+        result = await ws_run(ws, message)
+        result.exchange = ws.exchange()
+    check.record(
+        "C44",
+        result.outcome == "completed",
+        "continue-workflow over the WebSocket completes the paused run",
+        _describe(result),
+        result.exchange,
+        error=result.error or "",
+        outcome=result.outcome,
+    )
+
+
+WS_CHECKS = {
+    "ws-run": ws_run_check,
+    "ws-validation": ws_validation,
+    "ws-errors": ws_errors,
+    "ws-identity": ws_identity,
+    "ws-continue": ws_continue,
+}

@@ -1,0 +1,131 @@
+"""``agentos-contract``: judge an AgentOS deployment from the command line.
+
+Exit codes: 0 every judged clause holds (or is an accepted deviation), 1 a clause is
+violated, 2 the suite could not run (unreachable target, bad configuration, a crashed check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from agentos_contract.clauses import CLAUSES
+from agentos_contract.config import ConfigError, SuiteConfig, make_credentials
+from agentos_contract.options import add_options
+from agentos_contract.profiles import (
+    AGNO_3_1_NOT_OBSERVED,
+    PROFILES,
+    ProfileError,
+    get_profile,
+    load_baseline,
+)
+from agentos_contract.tokens import ClaimNames
+
+EXIT_OK, EXIT_VIOLATED, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
+    """The run's configuration from parsed options (``prefix`` as given to ``add_options``)."""
+    if prefix:
+        options = argparse.Namespace(
+            **{key[len(prefix) :]: value for key, value in vars(options).items() if key.startswith(prefix)}
+        )
+    minter, token = make_credentials(
+        jwt_secret=options.jwt_secret,
+        jwt_private_key=options.jwt_private_key,
+        jwt_algorithm=options.jwt_algorithm,
+        token=options.token,
+        claim_names=ClaimNames(options.user_id_claim, options.session_id_claim, options.scopes_claim),
+    )
+    if options.baseline is not None:
+        load_baseline(options.baseline)  # fail before the first request, not after the run
+    get_profile(options.profile)
+    return SuiteConfig(
+        profile=options.profile,
+        seed=options.seed,
+        max_examples=options.max_examples,
+        max_requests=options.max_requests,
+        time_budget_s=options.time_budget,
+        request_timeout_s=options.request_timeout,
+        allow_runs=options.allow_runs,
+        minter=minter,
+        token=token,
+        baseline=options.baseline,
+        shrink=not options.no_shrink,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentos-contract", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="judge a deployment")
+    check.add_argument(
+        "--url", required=True, help="base URL of the AgentOS deployment (the only host contacted)"
+    )
+    add_options(check.add_argument)
+    check.add_argument("--quiet", action="store_true", help="no progress lines")
+    commands.add_parser("clauses", help="list the clause catalogue")
+    commands.add_parser("profiles", help="list the profiles and their deviations")
+    return parser
+
+
+def _list_clauses() -> None:
+    for clause in CLAUSES:
+        how = ", ".join(clause.checks) if clause.wire else "unit tests: " + ", ".join(clause.test_nodes)
+        print(f"{clause.id} {clause.title} [{clause.source}]" + (" (house rule)" if clause.house else ""))
+        print(f'     "{clause.quote}"')
+        print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
+
+
+def _list_profiles() -> None:
+    for profile in PROFILES.values():
+        print(f"{profile.name}: {len(profile.deviations)} accepted deviations")
+        for deviation in profile.deviations:
+            print(f"  {deviation.id} ({deviation.clause}): {deviation.reason}")
+            print(f"      signature: {dict(deviation.signature)}")
+        if profile.name == "agno-3.1":
+            for name, why in AGNO_3_1_NOT_OBSERVED.items():
+                print(f"  {name}: not flagged by any check: {why}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.command == "clauses":
+        _list_clauses()
+        return EXIT_OK
+    if options.command == "profiles":
+        _list_profiles()
+        return EXIT_OK
+    from agentos_contract.api import judge_sync, make_target
+    from agentos_contract.report import render_text, write_json, write_junit
+    from agentos_contract.runner import SuiteAborted
+
+    try:
+        config = config_from(options)
+        target = make_target(config, url=options.url)
+    except (ConfigError, ProfileError, ValueError) as exc:
+        print(f"agentos-contract: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+    def progress(message: str) -> None:
+        if not options.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    try:
+        result = judge_sync(target, config, progress)
+    except SuiteAborted as exc:
+        print(f"agentos-contract: cannot run: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    print(render_text(result))
+    if options.json is not None:
+        write_json(result, options.json)
+    if options.junit is not None:
+        write_junit(result, options.junit)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,354 @@
+"""Mutation self-test: the suite must fail every broken variant of the reference server, naming
+the clause that variant breaks, and pass the unbroken server with the same settings.
+
+Each mutant replaces ONE function of ``agentos_reference`` (everywhere it is imported, so the
+server's real code path runs the broken version); nothing fakes a response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import jwt as pyjwt
+import pytest
+
+from agentos_contract.model import Verdict
+from agentos_contract.report import render_text
+from agentos_reference import FactoryError, FactoryPermissionError, FactoryValidationError
+from agentos_reference import errors as reference_errors
+from agentos_reference.auth import jwt as reference_jwt
+from agentos_reference.context import TrustedContext
+from agentos_reference.factory import BaseFactory
+from agentos_reference.http import identity, json_input, resolution, websocket
+from agentos_reference.http.problems import FactoryRefused, InvalidFactoryInput
+from agentos_reference.http.routes import reads
+from agentos_reference.http.state import ServerState
+
+from .reference import judge_reference, patch_everywhere, suite_config
+
+Apply = Callable[[pytest.MonkeyPatch], None]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    clause: str
+    apply: Apply
+
+
+def _schema_not_enforced(mp: pytest.MonkeyPatch) -> None:
+    original = BaseFactory.validate_input
+
+    def validate_input(self: BaseFactory[Any], raw_input: Any) -> Any:
+        try:
+            return original(self, raw_input)
+        except FactoryValidationError as error:
+            if "validation failed" in str(error) and isinstance(raw_input, dict):
+                return raw_input  # the mutant: a schema violation passes through as a dict
+            raise
+
+    mp.setattr(BaseFactory, "validate_input", validate_input)
+
+
+def _non_objects_accepted(mp: pytest.MonkeyPatch) -> None:
+    original = json_input.parse_factory_input
+
+    def parse_factory_input(raw: str | None, limits: Any) -> dict[str, Any] | None:
+        try:
+            return original(raw, limits)
+        except InvalidFactoryInput as error:
+            if "must be a JSON object" in str(error):
+                return {"value": json.loads(raw or "null")}
+            raise
+
+    patch_everywhere(mp, "agentos_reference.http.json_input", "parse_factory_input", parse_factory_input)
+
+
+def _omitted_not_validated(mp: pytest.MonkeyPatch) -> None:
+    original = BaseFactory.validate_input
+
+    def validate_input(self: BaseFactory[Any], raw_input: Any) -> Any:
+        return None if raw_input is None else original(self, raw_input)
+
+    mp.setattr(BaseFactory, "validate_input", validate_input)
+
+
+def _form_wins(mp: pytest.MonkeyPatch) -> None:
+    def pick(verified: str | None, given: str | None, label: str, *, warn: bool) -> str | None:
+        return given or verified
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "pick", pick)
+
+
+def _form_ignored(mp: pytest.MonkeyPatch) -> None:
+    def pick(verified: str | None, given: str | None, label: str, *, warn: bool) -> str | None:
+        return verified
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "pick", pick)
+
+
+def _query_scopes_trusted(mp: pytest.MonkeyPatch) -> None:
+    original = identity.request_context
+
+    def request_context(connection: Any, verified: identity.Verified, **kwargs: Any) -> Any:
+        ctx = original(connection, verified, **kwargs)
+        smuggled = set(connection.query_params.get("scopes", "").split()) if connection is not None else set()
+        trusted = TrustedContext(claims=ctx.trusted.claims, scopes=ctx.trusted.scopes | smuggled)
+        return replace(ctx, trusted=trusted)
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "request_context", request_context)
+
+
+def _header_user(mp: pytest.MonkeyPatch) -> None:
+    original = identity.request_context
+
+    def request_context(connection: Any, verified: identity.Verified, **kwargs: Any) -> Any:
+        ctx = original(connection, verified, **kwargs)
+        header = connection.headers.get("x-user-id") if connection is not None else None
+        return replace(ctx, user_id=header) if header and verified.user_id is None else ctx
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "request_context", request_context)
+
+
+def _claims_dropped(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(
+        identity.Verified,
+        "trusted",
+        property(lambda self: TrustedContext(claims=MappingProxyType({}), scopes=self.scopes)),
+    )
+
+
+def _scopes_dropped(mp: pytest.MonkeyPatch) -> None:
+    original = identity.verified_from
+
+    def verified_from(connection: Any) -> identity.Verified:
+        return replace(original(connection), scopes=frozenset())
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "verified_from", verified_from)
+
+
+def _no_request(mp: pytest.MonkeyPatch) -> None:
+    original = identity.request_context
+
+    def request_context(connection: Any, verified: identity.Verified, **kwargs: Any) -> Any:
+        return replace(original(connection, verified, **kwargs), request=None)
+
+    patch_everywhere(mp, "agentos_reference.http.identity", "request_context", request_context)
+
+
+def _id_not_enforced(mp: pytest.MonkeyPatch) -> None:
+    def post_resolve(self: BaseFactory[Any], component: Any) -> None:
+        if not component.db:
+            component.db = self.db
+        component.store_events = True
+
+    mp.setattr(BaseFactory, "_post_resolve", post_resolve)
+
+
+def _status_table(mapping: Callable[[BaseException], int | None]) -> Apply:
+    def apply(mp: pytest.MonkeyPatch) -> None:
+        original = reference_errors.http_status_for
+
+        def http_status_for(error: BaseException) -> int:
+            return mapping(error) or original(error)
+
+        patch_everywhere(mp, "agentos_reference.errors", "http_status_for", http_status_for)
+
+    return apply
+
+
+def _permission_is_500(error: BaseException) -> int | None:
+    return 500 if isinstance(error, FactoryPermissionError) else None
+
+
+def _factory_error_is_400(error: BaseException) -> int | None:
+    return 400 if type(error) is FactoryError else None
+
+
+def _crash_is_400(error: BaseException) -> int | None:
+    return 400 if not isinstance(error, FactoryError) else None
+
+
+def _wrong_type_is_403(mp: pytest.MonkeyPatch) -> None:
+    original = BaseFactory._finish
+
+    def finish(self: BaseFactory[Any], component: object) -> Any:
+        if not isinstance(component, self.component_type):
+            raise FactoryPermissionError("wrong component type")
+        return original(self, component)
+
+    mp.setattr(BaseFactory, "_finish", finish)
+
+
+def _leaks_exception_text(mp: pytest.MonkeyPatch) -> None:
+    original = resolution.factory_failures
+
+    @contextlib.contextmanager
+    def factory_failures(kind: Any, component_id: str) -> Iterator[None]:
+        try:
+            with original(kind, component_id):
+                yield
+        except FactoryRefused as refused:
+            cause = refused.__cause__
+            if refused.status_code == 500 and cause is not None:
+                raise FactoryRefused(500, f"factory error: {cause}", "factory") from cause
+            raise
+
+    mp.setattr(resolution, "factory_failures", factory_failures)
+
+
+def _async_not_awaited(mp: pytest.MonkeyPatch) -> None:
+    async def invoke_async(self: BaseFactory[Any], ctx: Any) -> Any:
+        result = self.factory(ctx)
+        if hasattr(result, "close"):
+            result.close()  # the mutant never awaits the coroutine
+        return result
+
+    mp.setattr(BaseFactory, "invoke_async", invoke_async)
+
+
+def _validated_after_invoke(mp: pytest.MonkeyPatch) -> None:
+    async def resolve_async(self: BaseFactory[Any], ctx: Any, *, validate: bool = True) -> Any:
+        with contextlib.suppress(Exception):
+            early = self.factory(ctx)  # the mutant runs the factory on the raw input first
+            if inspect.isawaitable(early):
+                await early
+        ctx = self._with_validated_input(ctx) if validate else ctx
+        return self._finish(await self.invoke_async(ctx))
+
+    mp.setattr(BaseFactory, "resolve_async", resolve_async)
+
+
+def _cancel_resolves(mp: pytest.MonkeyPatch) -> None:
+    original = ServerState.find_run
+
+    async def find_run(self: ServerState, registration: Any, run_id: str, verified: Any) -> Any:
+        ctx = identity.request_context(None, verified, user_id=None, session_id=None, input=None)
+        await resolution.resolve(registration, ctx, validate=False)
+        return await original(self, registration, run_id, verified)
+
+    mp.setattr(ServerState, "find_run", find_run)
+
+
+def _continue_validates(mp: pytest.MonkeyPatch) -> None:
+    original = resolution.resolve
+
+    async def resolve(registration: Any, ctx: Any, *, validate: bool = True) -> Any:
+        return await original(registration, ctx, validate=True)
+
+    patch_everywhere(mp, "agentos_reference.http.resolution", "resolve", resolve)
+
+
+def _workflow_continue_ignores_input(mp: pytest.MonkeyPatch) -> None:
+    from agentos_reference.http.routes import lifecycle
+
+    mp.setattr(lifecycle, "parse_factory_input", lambda raw, limits: None)
+
+
+def _reads_ignore_input(mp: pytest.MonkeyPatch) -> None:
+    original = reads._authorize_workflow_read
+
+    async def authorize(
+        state: Any, registration: Any, request: Any, verified: Any, session_id: Any, factory_input: Any
+    ) -> None:
+        await original(state, registration, request, verified, session_id, None)
+
+    mp.setattr(reads, "_authorize_workflow_read", authorize)
+
+
+def _ws_ignores_input(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(websocket, "factory_input_from_message", lambda value, limits: None)
+
+
+def _unknown_id_500(mp: pytest.MonkeyPatch) -> None:
+    original = ServerState.registration
+
+    def registration(self: ServerState, kind: Any, component_id: str) -> Any:
+        if self.registry.get(kind, component_id) is None:
+            raise RuntimeError("no such component")
+        return original(self, kind, component_id)
+
+    mp.setattr(ServerState, "registration", registration)
+
+
+def _expired_tokens_accepted(mp: pytest.MonkeyPatch) -> None:
+    original = reference_jwt.TokenVerifier.verify
+
+    def verify(self: reference_jwt.TokenVerifier, token: str) -> reference_jwt.VerifiedToken:
+        try:
+            return original(self, token)
+        except reference_jwt.TokenError as error:
+            if "expired" not in str(error):
+                raise
+            payload = pyjwt.decode(
+                token,
+                self.auth.secret or "",
+                algorithms=list(self.auth.algorithms),
+                options={"verify_exp": False},
+            )
+            return reference_jwt.VerifiedToken(
+                user_id=payload.get("sub"),
+                session_id=None,
+                claims=MappingProxyType(payload),
+                scopes=frozenset(),
+            )
+
+    mp.setattr(reference_jwt.TokenVerifier, "verify", verify)
+
+
+MUTANTS = (
+    Mutant("schema violations pass through", "C31", _schema_not_enforced),
+    Mutant("non-object JSON accepted", "C33", _non_objects_accepted),
+    Mutant("omitted input not validated as {}", "C34", _omitted_not_validated),
+    Mutant("form identity beats the verified one", "C17", _form_wins),
+    Mutant("form identity ignored", "C19", _form_ignored),
+    Mutant("query scopes reach ctx.trusted", "C14", _query_scopes_trusted),
+    Mutant("X-User-Id header becomes ctx.user_id", "C22", _header_user),
+    Mutant("verified claims dropped", "C15", _claims_dropped),
+    Mutant("verified scopes dropped", "C16", _scopes_dropped),
+    Mutant("ctx.request missing", "C13", _no_request),
+    Mutant("produced id not enforced", "C02", _id_not_enforced),
+    Mutant("FactoryPermissionError -> 500", "C38", _status_table(_permission_is_500)),
+    Mutant("FactoryError -> 400", "C39", _status_table(_factory_error_is_400)),
+    Mutant("wrong return type -> 403", "C40", _wrong_type_is_403),
+    Mutant("uncaught exception -> 400", "C41", _status_table(_crash_is_400)),
+    Mutant("500 leaks str(exc)", "H02", _leaks_exception_text),
+    Mutant("async factory never awaited", "C07", _async_not_awaited),
+    Mutant("factory runs before validation", "C37", _validated_after_invoke),
+    Mutant("cancel invokes the factory", "C29", _cancel_resolves),
+    Mutant("agent/team continue validate omitted input", "C28", _continue_validates),
+    Mutant("workflow continue ignores factory_input", "C24", _workflow_continue_ignores_input),
+    Mutant("workflow reads ignore factory_input", "C25", _reads_ignore_input),
+    Mutant("WebSocket ignores factory_input", "C27", _ws_ignores_input),
+    Mutant("unknown id -> 500", "H01", _unknown_id_500),
+    Mutant("expired tokens accepted", "H03", _expired_tokens_accepted),
+)
+
+
+def test_the_unbroken_server_passes_at_mutation_settings(tmp_path: Path) -> None:
+    result = judge_reference(tmp_path, suite_config(max_examples=10))
+    assert result.exit_code == 0, render_text(result)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.clause}-{m.name.replace(' ', '-')}")
+def test_the_suite_fails_every_mutant_naming_its_clause(
+    mutant: Mutant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mutant.apply(monkeypatch)
+    result = judge_reference(tmp_path, suite_config(max_examples=10))
+    report = render_text(result)
+    verdicts = {r.clause.id: r.verdict for r in result.results}
+    assert result.exit_code == 1, report
+    assert verdicts[mutant.clause] is Verdict.VIOLATED, report
+    assert f"\n{mutant.clause} " in report  # named in the Violations section, with its replay
+
+
+def test_mutants_break_distinct_clauses() -> None:
+    assert len({m.clause for m in MUTANTS}) == len(MUTANTS) >= 15
