@@ -231,7 +231,7 @@ async def test_a_bad_content_length_is_400(client: httpx.AsyncClient) -> None:
         # Python reads these as infinity: not a JSON value either.
         ('{"a": 1e400}', "the number 1e400 is too large"),
         ('{"a": [{"b": -1E+999}]}', "the number -1E+999 is too large"),
-        ('{"a": 1' + "0" * 400 + '.5}', "is too large to represent"),
+        ('{"a": 1' + "0" * 400 + ".5}", "is too large to represent"),
         ('{"a": "\\ud800"}', "lone surrogate"),
         ('{"\\udfff": 1}', "lone surrogate"),
         ('{"a": ' * 70 + "1" + "}" * 70, "deeper than 64 levels"),

@@ -142,9 +142,10 @@ async def test_output_no_client_could_receive_fails_the_run_cleanly(db: SqliteDb
 
 
 def test_output_no_client_could_receive_fails_a_websocket_run_cleanly(db: SqliteDb) -> None:
-    with TestClient(app_serving(db, unsendable_components())) as client, client.websocket_connect(
-        "/workflows/step/ws"
-    ) as ws:
+    with (
+        TestClient(app_serving(db, unsendable_components())) as client,
+        client.websocket_connect("/workflows/step/ws") as ws,
+    ):
         ws.receive_text()
         ws.send_text(json.dumps({"action": "start-workflow", "message": "m"}))
         frames = [ws.receive_text() for _ in range(3)]
@@ -230,9 +231,10 @@ async def test_a_background_run_whose_state_cannot_be_stored_ends_as_error(faili
 def test_a_websocket_run_whose_state_cannot_be_stored_ends_with_an_error_frame(
     failing_db: FailingSaves,
 ) -> None:
-    with TestClient(app_serving(failing_db, healthy_components())) as client, client.websocket_connect(
-        "/workflows/workflow/ws"
-    ) as ws:
+    with (
+        TestClient(app_serving(failing_db, healthy_components())) as client,
+        client.websocket_connect("/workflows/workflow/ws") as ws,
+    ):
         ws.receive_text()
         ws.send_text(json.dumps({"action": "start-workflow", "message": "m"}))
         names: list[str] = []
