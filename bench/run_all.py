@@ -4,8 +4,10 @@ Each script runs as its own process (as its own command would), writes its figur
 under ``bench/results/`` and prints its markdown; this stitches the markdown into RESULTS.md
 with the exact command of every section and the machine it ran on. Everything below the line
 ``<!-- end of generated figures -->`` in an existing RESULTS.md (the analysis) is kept.
+``--quick`` runs every script in its quick mode and writes to ``bench/out/`` (not committed), so
+the committed full-run figures stay as they are.
 
-    python -m bench.run_all [--quick]       # --quick: every script in its quick mode (~6 min)
+    python -m bench.run_all [--quick]
 """
 
 from __future__ import annotations
@@ -74,11 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", action="append", help="run only sections whose script name matches")
     args = parser.parse_args(argv)
-    out = "bench/results"
+    out = "bench/out" if args.quick else "bench/results"
+    results = ROOT / "bench" / "out" / "RESULTS-quick.md" if args.quick else RESULTS
     (ROOT / out).mkdir(parents=True, exist_ok=True)
     analysis = ""
-    if RESULTS.exists() and MARKER in RESULTS.read_text():
-        analysis = RESULTS.read_text().split(MARKER, 1)[1]
+    if results.exists() and MARKER in results.read_text():
+        analysis = results.read_text().split(MARKER, 1)[1]
     started = datetime.now(timezone.utc)
     parts = [
         "# Benchmark results",
@@ -103,8 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code:
             failures.append(title)
     parts += ["", MARKER]
-    RESULTS.write_text("\n".join(parts) + (analysis if analysis else "\n"))
-    print(f"wrote {RESULTS}; failed sections: {failures or 'none'}", file=sys.stderr)
+    results.write_text("\n".join(parts) + (analysis if analysis else "\n"))
+    print(f"wrote {results}; failed sections: {failures or 'none'}", file=sys.stderr)
     return 1 if failures else 0
 
 
