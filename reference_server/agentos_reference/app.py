@@ -17,6 +17,7 @@ from agentos_reference.components import Agent, Team, Workflow
 from agentos_reference.context import RequestContext
 from agentos_reference.errors import FactoryContextRequired
 from agentos_reference.factory import BaseFactory
+from agentos_reference.http.openapi import documented
 from agentos_reference.http.paths import TrailingSlashMiddleware
 from agentos_reference.http.routes.discovery import discovery_router, health_router
 from agentos_reference.http.routes.lifecycle import lifecycle_router
@@ -106,12 +107,14 @@ class ReferenceOS:
 
         app = FastAPI(title=self.title, lifespan=lifespan)
         app.state.server = state
-        app.include_router(health_router())
+        # With a verifier, any route answers 401 to a refused token (and to none, when one is required).
+        auth = documented(401) if state.verifier is not None else {}
+        app.include_router(health_router(), responses=auth)
         for kind in KINDS:
-            app.include_router(discovery_router(kind))
-            app.include_router(run_router(kind))
-            app.include_router(lifecycle_router(kind))
-            app.include_router(reads_router(kind))
+            app.include_router(discovery_router(kind), responses=auth)
+            app.include_router(run_router(kind), responses=auth)
+            app.include_router(lifecycle_router(kind), responses=auth)
+            app.include_router(reads_router(kind), responses=auth)
         app.include_router(websocket_router())
 
         @app.exception_handler(Exception)

@@ -170,6 +170,17 @@ class SqliteDb:
 
         await self._run(work)
 
+    async def fail_run(self, run_id: str) -> None:
+        """Set a run's status to ERROR and leave its stored output as it is (for when the run's
+        final output is the thing that cannot be written)."""
+
+        def work(connection: sqlite3.Connection) -> None:
+            connection.execute(
+                "UPDATE runs SET status = 'ERROR', updated_at = ? WHERE run_id = ?", (time.time(), run_id)
+            )
+
+        await self._run(work)
+
     async def claim_paused_run(self, run_id: str) -> bool:
         """Move a PAUSED run to RUNNING; False when it is not paused (any more).
 

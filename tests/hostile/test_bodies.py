@@ -338,15 +338,6 @@ async def test_component_ids_with_path_tricks_are_404s_that_store_nothing(
         await assert_nothing_happened(hs_server, client, before, trace)
 
 
-OVERFLOW_BUG = (
-    "reference server bug: loads_strict refuses the NaN/Infinity tokens but not a number that overflows "
-    "to infinity, so factory_input {\"a\": 1e400} reaches a factory without input_schema as float('inf') "
-    "(200), against the server's own rule that non-finite numbers are not JSON (proposed fix: a "
-    "parse_float hook in http/json_input.py that refuses non-finite results)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=OVERFLOW_BUG)
 @pytest.mark.parametrize("literal", ["1e400", "-1e400", "1" + "0" * 400 + ".0"])
 async def test_a_number_that_overflows_to_infinity_is_refused_like_infinity(
     hs_server: Deployment, literal: str

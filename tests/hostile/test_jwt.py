@@ -328,14 +328,6 @@ async def test_a_signed_token_with_an_unusable_payload_is_401(hs_server: Deploym
     await assert_refused_everywhere(hs_server, signed_raw(SIGNED_REFUSED[name]))
 
 
-LONE_SURROGATE_BUG = (
-    "reference server bug: a validly signed token whose claims hold a lone surrogate (JSON '\\ud800') "
-    "passes TokenVerifier.verify; storing the run then raises UnicodeEncodeError: a 500 and a run left "
-    "RUNNING in the database (proposed fix: refuse such tokens with 401 in TokenVerifier.verify)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=LONE_SURROGATE_BUG)
 @pytest.mark.parametrize(
     "payload",
     [b'{"sub": "\\ud800"}', b'{"sub": "u", "session_id": "\\udfff"}', b'{"sub": "u", "name": "\\ud800"}'],

@@ -12,8 +12,7 @@ cases are sent too and held to the same checks, but schemathesis' ``negative_dat
 not used: form fields are text on the wire, so its type-level negations (``stream`` as the integer
 0, ``message`` as an array) arrive as valid text that AgentOS itself accepts (``0`` reads as false,
 wire notes section 5). The schema's own completeness (every status and media type the server
-answers is documented) is pinned separately as a strict xfail: the reference server's OpenAPI
-documents 200 and 422 only.
+answers is documented) is checked separately, on the routes that take a component id.
 """
 
 from __future__ import annotations
@@ -148,14 +147,6 @@ def test_no_5xx_and_every_answer_matches_the_schema(
     )
 
 
-UNDOCUMENTED = (
-    "reference server's OpenAPI documents only 200 and 422 as application/json: the 400/401/403/404/413/500 "
-    "answers and the text/event-stream run answers are undocumented (ST103 status code / content type "
-    "conformance); proposed fix: declare them with `responses=` on the routes in http/routes/*.py"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=UNDOCUMENTED)
 @SCHEMA.include(path_regex=r"\{component_id\}").parametrize()
 @settings(
     max_examples=EXAMPLES,

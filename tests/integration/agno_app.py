@@ -85,7 +85,8 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
 def _listening_socket(args: argparse.Namespace) -> socket.socket:
     if args.fd is not None:
         return socket.socket(fileno=args.fd)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY, see agno_server
+    # IPPROTO_TCP for TCP_NODELAY, see agno_server.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     return sock

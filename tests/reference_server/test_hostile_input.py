@@ -228,6 +228,10 @@ async def test_a_bad_content_length_is_400(client: httpx.AsyncClient) -> None:
         ('{"a": NaN}', "NaN is not a JSON value"),
         ('{"a": Infinity}', "Infinity is not a JSON value"),
         ('{"a": -Infinity}', "-Infinity is not a JSON value"),
+        # Python reads these as infinity: not a JSON value either.
+        ('{"a": 1e400}', "the number 1e400 is too large"),
+        ('{"a": [{"b": -1E+999}]}', "the number -1E+999 is too large"),
+        ('{"a": 1' + "0" * 400 + ".5}", "is too large to represent"),
         ('{"a": "\\ud800"}', "lone surrogate"),
         ('{"\\udfff": 1}', "lone surrogate"),
         ('{"a": ' * 70 + "1" + "}" * 70, "deeper than 64 levels"),
@@ -242,6 +246,27 @@ async def test_non_json_values_and_deep_nesting_are_400_before_the_factory(
     response = await client.post(ECHO, data={"message": "m", "factory_input": factory_input}, headers=headers)
     assert response.status_code == 400
     assert detail_part in response.json()["detail"]
+    assert await ledger(client, trace) == []
+
+
+async def test_finite_numbers_at_the_edges_are_accepted_as_read(client: httpx.AsyncClient) -> None:
+    # The largest double, an underflow (a finite zero) and an integer no double holds (Python keeps it exact).
+    literal = '{"largest": 1.7976931348623157e308, "tiny": 1e-400, "huge": 1' + "0" * 400 + "}"
+    response = await client.post(ECHO, data={"message": "m", "stream": "false", "factory_input": literal})
+    assert response.status_code == 200, response.text
+    assert echo_of(response.json())["ctx"]["input"] == {
+        "largest": 1.7976931348623157e308,
+        "tiny": 0.0,
+        "huge": 10**400,
+    }
+
+
+async def test_a_number_that_overflows_is_400_in_the_factory_input_query(client: httpx.AsyncClient) -> None:
+    trace, headers = trace_header()
+    for path in ("/workflows/probe-workflow-echo/runs", "/workflows/probe-workflow-echo/runs/r"):
+        response = await client.get(path, params={"factory_input": '{"a": 1e400}'}, headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert "too large to represent" in response.json()["detail"]
     assert await ledger(client, trace) == []
 
 
@@ -260,6 +285,7 @@ async def test_hostile_json_in_continue_fields_is_400(client: httpx.AsyncClient)
     for field, value in (
         ("tools", "[" * 5000),
         ("requirements", '[{"a": NaN}]'),
+        ("tools", '[{"tool_call_id": "c", "confirmed": true, "weight": 1e400}]'),
         ("tools", '{"not": "a list"}'),
     ):
         response = await client.post("/agents/probe-agent-pause/runs/x/continue", data={field: value})
@@ -344,6 +370,8 @@ START = '{"action": "start-workflow", "workflow_id": "probe-workflow-echo", '
     ("frame", "status"),
     [
         (START + '"message": "m", "factory_input": {"a": NaN}}', 400),
+        (START + '"message": "m", "factory_input": {"a": 1e400}}', 400),
+        (START + '"message": "m", "factory_input": "{\\"a\\": -1e400}"}', 400),
         (START + '"message": "\\ud800"}', 400),
         (START + '"message": "m", "factory_input": ' + '{"a": ' * 70 + "1" + "}" * 70 + "}", 400),
         ("[" * 60000, 400),

@@ -6,6 +6,7 @@ Every refusal is a 401 with ``WWW-Authenticate``.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -145,3 +146,39 @@ def test_audience_and_issuer_are_checked_when_configured() -> None:
         verifier.verify(hs_token(sub="u", aud="other", iss="https://idp"))
     with pytest.raises(TokenError, match="Invalid token"):
         verifier.verify(hs_token(sub="u", aud="agentos", iss="https://evil"))
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "\ud800"},
+        {"sub": "u", "session_id": "\udfff"},
+        {"sub": "u", "profile": {"names": ["ok", "\udc00"]}},
+        {"sub": "u", "\ud83d": "a lone high surrogate as a claim name"},
+    ],
+)
+def test_claims_that_are_not_unicode_text_are_refused(claims: dict[str, Any]) -> None:
+    # PyJWT writes the lone surrogate as a JSON escape: the token is validly signed.
+    token = hs_token(**claims)
+    with pytest.raises(TokenError, match="lone surrogate"):
+        TokenVerifier(JWTAuth(secret=SECRET)).verify(token)
+
+
+def test_a_surrogate_pair_is_ordinary_text_and_passes() -> None:
+    # "\ud83d\ude00" escaped in JSON is one character (U+1F600), which UTF-8 encodes.
+    verified = TokenVerifier(JWTAuth(secret=SECRET)).verify(hs_token(sub="u", mood="\ud83d\ude00"))
+    assert verified.claims["mood"] == "\U0001f600"
+
+
+async def test_a_lone_surrogate_claim_is_a_401_that_stores_nothing(
+    client: httpx.AsyncClient, db: SqliteDb
+) -> None:
+    before = await db.count_rows()
+    for stream in ("false", "true"):
+        response = await client.post(
+            "/agents/probe-agent-echo/runs",
+            data={"message": "m", "stream": stream},
+            headers=bearer(hs_token(sub="u", name="\ud800")),
+        )
+        assert_401(response, "Invalid token: a claim holds a lone surrogate")
+    assert await db.count_rows() == before

@@ -233,6 +233,10 @@ def test_a_bad_token_is_an_auth_error_frame(ws_client: TestClient) -> None:
             "error": "Token has expired",
             "error_type": "expired",
         }
+        ws.send_text(json.dumps({"action": "authenticate", "token": hs_token(sub="\ud800")}))
+        refused = json.loads(ws.receive_text())
+        assert (refused["event"], refused["error_type"]) == ("auth_error", "invalid_token")
+        assert "lone surrogate" in refused["error"]
 
 
 @pytest.fixture

@@ -3,11 +3,14 @@
 The token's ``alg`` header must be one this server was configured with, and picks the
 key family (HS* -> the shared secret, RS* -> the public key), so ``alg: none`` and
 HS/RS key confusion are refused before any signature check. ``exp`` and ``nbf`` are
-enforced whenever present.
+enforced whenever present. A signature proves who issued the claims, not that they are
+usable: claims holding text that is not Unicode (a lone surrogate escape such as
+``"\\ud800"``, which JSON allows and UTF-8 cannot encode) are refused too.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -111,6 +114,8 @@ class TokenVerifier:
             raise TokenError(f"Invalid token: {error}") from error
         if not isinstance(payload, dict):
             raise TokenError("Invalid token: the payload is not a JSON object")
+        if not _encodes_as_utf8(payload):
+            raise TokenError("Invalid token: a claim holds a lone surrogate, which is not Unicode text")
         return VerifiedToken(
             user_id=self._text_claim(payload, self.auth.user_id_claim),
             session_id=self._text_claim(payload, self.auth.session_id_claim),
@@ -139,3 +144,14 @@ class TokenVerifier:
             f"Invalid token: claim {self.auth.scopes_claim!r} must be a list of strings"
             " or a space-separated string"
         )
+
+
+def _encodes_as_utf8(payload: Mapping[str, Any]) -> bool:
+    """Whether every key and string of the claims can be written as UTF-8 (stored, echoed, logged)."""
+    try:
+        # Serialised as JSON first: keys and nested values are covered, and the claims came from
+        # JSON, so anything else in them serialises (NaN included, as json.loads read it).
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -3,6 +3,13 @@
 The run row is written before the first event (status RUNNING) and rewritten when
 the run ends, pauses, fails or is cancelled, so a GET in between sees it. A client
 that disconnects mid-stream cancels its run.
+
+Once its row exists, a run never stays RUNNING: whatever ends it (its last event, a
+consumer that stops listening or never started, a crash, a storage error) writes its
+final state, and when that state cannot be written the row's status alone becomes
+ERROR. The run's last events wait until that write is done, so a client that sees
+``RunCompleted`` can read the run back, and a run whose output could not be kept ends
+with a failure event instead of a completion the server does not have.
 """
 
 from __future__ import annotations
@@ -10,7 +17,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -32,13 +40,18 @@ Engine = ConversationRun | WorkflowRun
 
 
 class RunExecution:
-    """One engine run bound to its storage row and its cancel token."""
+    """One engine run bound to its storage row and its cancel token.
+
+    Consume it once, through :meth:`events` (streaming) or :meth:`drain`, and always
+    :meth:`close` it afterwards: ``close`` is what finishes a run whose stream was abandoned
+    or never started.
+    """
 
     def __init__(
         self,
         *,
         engine: Engine,
-        source: AsyncIterator[RunEvent],
+        source: AsyncGenerator[RunEvent, None],
         db: SqliteDb,
         store_events: bool,
         active: ActiveRuns,
@@ -48,6 +61,9 @@ class RunExecution:
         self.db = db
         self.store_events = store_events
         self.active = active
+        self._stream: AsyncGenerator[RunEvent, None] | None = None
+        self._finished = False
+        self._stored = False
 
     @property
     def run_id(self) -> str:
@@ -68,23 +84,84 @@ class RunExecution:
             document["events"] = self.engine.recorded_events
         return document
 
-    async def events(self) -> AsyncGenerator[RunEvent, None]:
-        try:
-            async for event in self._source:
-                yield event
-        finally:
-            if self.engine.status == "RUNNING":
-                # The consumer stopped listening (a client disconnect): the run is cancelled, as in AgentOS.
-                self.engine.status = "CANCELLED"
-            with anyio.CancelScope(shield=True):
-                await self.db.save_run(self.run_id, self.engine.status, self.stored_output())
-            self.active.unregister(self.run_id)
+    def events(self) -> AsyncGenerator[RunEvent, None]:
+        """The run's events as they happen (the same stream on every call: a run runs once)."""
+        if self._stream is None:
+            self._stream = self._events()
+        return self._stream
 
     async def drain(self) -> dict[str, Any]:
         """Run to the end without streaming; the run output."""
-        async for _ in self.events():
-            pass
+        try:
+            async for _ in self.events():
+                pass
+        finally:
+            await self.close()
         return self.output()
+
+    async def close(self) -> None:
+        """Finish the run whatever became of its stream: an unfinished run is cancelled and stored."""
+        with anyio.CancelScope(shield=True):
+            if self._stream is not None:
+                # A stream left at one of its events runs its own clean-up; an unstarted one has none.
+                await self._stream.aclose()
+            await self._finish(stopped=True)
+
+    async def _events(self) -> AsyncGenerator[RunEvent, None]:
+        # The events after the engine left RUNNING (its completion, pause, cancel or failure).
+        last: list[RunEvent] = []
+        try:
+            async with aclosing(self._source) as source:
+                async for event in source:
+                    if self.engine.status == "RUNNING":
+                        yield event
+                    else:
+                        last.append(event)
+        except Exception:
+            # The engines turn their own failures into a failure event; this is anything that got past.
+            logger.exception("run %s failed outside its engine", self.run_id)
+            last = [self.engine.fail()]
+        except BaseException:
+            # The consumer stopped listening (a client disconnect) or the task was cancelled.
+            await self._finish(stopped=True)
+            raise
+        failed_already = self.engine.status == "ERROR"
+        if not await self._finish() and not failed_already:
+            # The row says ERROR now; the stream must not end with a completion or a pause it lacks.
+            last = [self.engine.fail()]
+        for event in last:
+            yield event
+
+    async def _finish(self, *, stopped: bool = False) -> bool:
+        """Write the run's final state, once; False when it could not be written (the row is then ERROR)."""
+        if self._finished:
+            return self._stored
+        self._finished = True
+        if stopped and self.engine.status == "RUNNING":
+            # Nobody listens any more, as in AgentOS: the run is cancelled.
+            self.engine.status = "CANCELLED"
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.db.save_run(self.run_id, self.engine.status, self.stored_output())
+                self._stored = True
+            except Exception:
+                logger.exception("run %s: its final state (%s) could not be stored", self.run_id, self.status)
+                self.engine.status = "ERROR"
+                await self._mark_failed()
+            finally:
+                self.active.unregister(self.run_id)
+        return self._stored
+
+    async def _mark_failed(self) -> None:
+        # The status alone: the output the row already holds was written once, so it can be kept.
+        try:
+            await self.db.fail_run(self.run_id)
+        except Exception:
+            logger.critical(
+                "run %s could not be marked ERROR either: its row keeps its last stored status",
+                self.run_id,
+                exc_info=True,
+            )
 
 
 def _engine(

@@ -1,13 +1,16 @@
 """Parsing client JSON (``factory_input`` and the JSON fields of a continue request).
 
 Strict where Python's ``json`` is lenient: ``NaN``/``Infinity`` are not JSON (RFC 8259),
+and neither is a number too large for a float (``1e400``, which Python reads as infinity),
 lone surrogates cannot be encoded back to UTF-8, and nesting is capped so no input
-reaches a RecursionError.
+reaches a RecursionError. Every client JSON goes through :func:`loads_strict`: the form's
+``factory_input`` and continue fields, the ``factory_input`` query, WebSocket messages.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from agentos_reference.http.problems import BadRequest, InvalidFactoryInput, PayloadTooLarge
@@ -20,6 +23,14 @@ class JsonInputError(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise JsonInputError(f"{name} is not a JSON value")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        shown = literal if len(literal) <= 40 else f"{literal[:20]}...{literal[-10:]}"
+        raise JsonInputError(f"the number {shown} is too large to represent (it would be infinity)")
+    return value
 
 
 def _check_tree(value: Any, max_depth: int) -> None:
@@ -45,9 +56,10 @@ def _check_tree(value: Any, max_depth: int) -> None:
 
 
 def loads_strict(text: str, max_depth: int) -> Any:
-    """``json.loads`` that refuses NaN/Infinity, lone surrogates and excessive nesting."""
+    """``json.loads`` that refuses NaN/Infinity, numbers that overflow to infinity, lone surrogates
+    and excessive nesting."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as error:
         raise JsonInputError(f"nesting is deeper than {max_depth} levels") from error
     except JsonInputError:

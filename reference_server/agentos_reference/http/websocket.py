@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, Mapping
-from contextlib import aclosing
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -281,12 +280,13 @@ class WorkflowSocket:
         await self.stream(execution)
 
     async def stream(self, execution: RunExecution) -> None:
-        events: AsyncGenerator[RunEvent, None] = execution.events()
-        async with aclosing(events):
+        try:
             index = 0
-            async for event in events:
+            async for event in execution.events():
                 await self.websocket.send_text(ws_frame(event, index))
                 index += 1
+        finally:
+            await execution.close()
 
 
 def websocket_router() -> APIRouter:

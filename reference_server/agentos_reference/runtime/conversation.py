@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import Any
 
 from agentos_reference.components import Agent, MemberReply, Message, ModelRequest, Team, Tool
@@ -76,7 +77,7 @@ class ConversationRun:
 
     # -- public -----------------------------------------------------------------------------------
 
-    def start(self, message: str) -> AsyncIterator[RunEvent]:
+    def start(self, message: str) -> AsyncGenerator[RunEvent, None]:
         """Run from the user's message until the run completes, pauses, fails or is cancelled."""
         self.input_content = message
         self.messages.append(Message(role="user", content=message))
@@ -117,7 +118,7 @@ class ConversationRun:
             execution.tool_call_id: decisions[execution.tool_call_id] for execution in awaiting
         }
 
-    def resume(self) -> AsyncIterator[RunEvent]:
+    def resume(self) -> AsyncGenerator[RunEvent, None]:
         """Carry on a restored paused run with the decisions given to :meth:`apply_decisions`."""
         return self._guarded(self._resume())
 
@@ -164,19 +165,24 @@ class ConversationRun:
     def _model_fields(self) -> dict[str, str]:
         return {"model": self.component.model.id, "model_provider": self.component.model.provider}
 
-    async def _guarded(self, body: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
+    def fail(self) -> RunEvent:
+        """End this run as failed: status ERROR and its recorded ``RunError`` event (which says not why)."""
+        self.status = "ERROR"
+        event = self._event("RunError", content=f"{self.kind.capitalize()} run failed")
+        self._record(event)
+        return event
+
+    async def _guarded(self, body: AsyncGenerator[RunEvent, None]) -> AsyncGenerator[RunEvent, None]:
         self._leg_started = time.perf_counter()
         try:
-            async for event in body:
-                self._record(event)
-                yield event
+            async with aclosing(body):
+                async for event in body:
+                    self._record(event)
+                    yield event
         except Exception:
-            # A model or tool failure ends this run, never the server; the text stays in the log.
+            # A model, tool or event failure ends this run, never the server; the text stays in the log.
             logger.exception("%s run %s of %r failed", self.kind, self.run_id, self.component.id)
-            self.status = "ERROR"
-            event = self._event("RunError", content=f"{self.kind.capitalize()} run failed")
-            self._record(event)
-            yield event
+            yield self.fail()
         finally:
             self.duration = self.elapsed()
             self._leg_started = None
@@ -185,14 +191,14 @@ class ConversationRun:
         if event.name not in _NOT_RECORDED:
             self.recorded_events.append(event.data)
 
-    async def _start(self) -> AsyncIterator[RunEvent]:
+    async def _start(self) -> AsyncGenerator[RunEvent, None]:
         yield self._event("RunStarted", **self._model_fields())
         if isinstance(self.component, Team):
             await self._run_members()
         async for event in self._turns():
             yield event
 
-    async def _resume(self) -> AsyncIterator[RunEvent]:
+    async def _resume(self) -> AsyncGenerator[RunEvent, None]:
         self.status = "RUNNING"
         yield self._event("RunContinued")
         for execution in self.executions:
@@ -249,7 +255,7 @@ class ConversationRun:
             member_replies=self.member_replies,
         )
 
-    async def _turns(self) -> AsyncIterator[RunEvent]:
+    async def _turns(self) -> AsyncGenerator[RunEvent, None]:
         for _ in range(MAX_MODEL_TURNS):
             if self.cancel.is_set():
                 yield self._cancelled()
@@ -318,7 +324,7 @@ class ConversationRun:
         self.status = "CANCELLED"
         return self._event("RunCancelled", reason="Run cancelled")
 
-    async def _execute(self, execution: ToolExecution) -> AsyncIterator[RunEvent]:
+    async def _execute(self, execution: ToolExecution) -> AsyncGenerator[RunEvent, None]:
         yield self._event("ToolCallStarted", tool=execution.to_dict())
         tool = self._tool(execution.tool_name)
         if tool is None:

@@ -1,7 +1,14 @@
-"""Run events in AgentOS's names and shapes (``event`` repeated inside every data object)."""
+"""Run events in AgentOS's names and shapes (``event`` repeated inside every data object).
+
+An event is made together with its wire text (strict JSON, UTF-8 encodable), so an event no
+client could receive (a lone surrogate from a tool, a NaN in a model's tool arguments) fails
+where the engine makes it, and the engine ends that run as failed, instead of failing later
+in the middle of a response or of a storage write.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -9,12 +16,28 @@ from typing import Any, Literal
 Kind = Literal["agent", "team", "workflow"]
 
 
+class EventEncodingError(ValueError):
+    """An event's data cannot be sent as JSON text (not UTF-8 encodable, non-finite, not JSON at all)."""
+
+
 @dataclass(frozen=True)
 class RunEvent:
-    """One event of a run: its AgentOS name and its JSON data."""
+    """One event of a run: its AgentOS name, its JSON data, and that data as one line of JSON text."""
 
     name: str
     data: dict[str, Any]
+    data_json: str
+
+
+def wire_json(name: str, data: dict[str, Any]) -> str:
+    """``data`` as one line of strict JSON text that encodes to UTF-8 (EventEncodingError otherwise)."""
+    try:
+        # JSON escapes every newline inside strings, so the text is always one line.
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as error:
+        raise EventEncodingError(f"{name} cannot be sent as JSON text: {error}") from error
+    return text
 
 
 @dataclass(frozen=True)
@@ -68,5 +91,5 @@ class EventStamp:
 
     def make(self, name: str, **fields: Any) -> RunEvent:
         full_name = self.event_name(name)
-        data = {"created_at": int(time.time()), "event": full_name, **self._base, **fields}
-        return RunEvent(full_name, _drop_none(data))
+        data = _drop_none({"created_at": int(time.time()), "event": full_name, **self._base, **fields})
+        return RunEvent(full_name, data, wire_json(full_name, data))

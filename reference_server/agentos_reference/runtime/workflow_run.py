@@ -11,7 +11,8 @@ import inspect
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import Any
 
 from agentos_reference.components import Step, StepInput, StepOutput, Workflow
@@ -67,7 +68,7 @@ class WorkflowRun:
 
     # -- public -----------------------------------------------------------------------------------
 
-    def start(self, message: str) -> AsyncIterator[RunEvent]:
+    def start(self, message: str) -> AsyncGenerator[RunEvent, None]:
         self.input = message
         return self._guarded(self._start())
 
@@ -116,7 +117,7 @@ class WorkflowRun:
             )
         self._confirmed_index = index
 
-    def resume(self) -> AsyncIterator[RunEvent]:
+    def resume(self) -> AsyncGenerator[RunEvent, None]:
         return self._guarded(self._resume())
 
     def output(self) -> dict[str, Any]:
@@ -170,29 +171,34 @@ class WorkflowRun:
         name = self._paused_requirement().get("step_name")
         return name if isinstance(name, str) else None
 
-    async def _guarded(self, body: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
+    def fail(self) -> RunEvent:
+        """End this run as failed: status ERROR and its recorded ``WorkflowError`` (which says not why)."""
+        self.status = "ERROR"
+        event = self._event("WorkflowError", error="Workflow run failed", content="Workflow run failed")
+        self.recorded_events.append(event.data)
+        return event
+
+    async def _guarded(self, body: AsyncGenerator[RunEvent, None]) -> AsyncGenerator[RunEvent, None]:
         self._leg_started = time.perf_counter()
         try:
-            async for event in body:
-                if event.name not in _NOT_RECORDED:
-                    self.recorded_events.append(event.data)
-                yield event
+            async with aclosing(body):
+                async for event in body:
+                    if event.name not in _NOT_RECORDED:
+                        self.recorded_events.append(event.data)
+                    yield event
         except Exception:
             logger.exception("workflow run %s of %r failed", self.run_id, self.workflow.id)
-            self.status = "ERROR"
-            event = self._event("WorkflowError", error="Workflow run failed", content="Workflow run failed")
-            self.recorded_events.append(event.data)
-            yield event
+            yield self.fail()
         finally:
             self.duration = self.elapsed()
             self._leg_started = None
 
-    async def _start(self) -> AsyncIterator[RunEvent]:
+    async def _start(self) -> AsyncGenerator[RunEvent, None]:
         yield self._event("WorkflowStarted")
         async for event in self._steps_from(0):
             yield event
 
-    async def _resume(self) -> AsyncIterator[RunEvent]:
+    async def _resume(self) -> AsyncGenerator[RunEvent, None]:
         index = self._confirmed_index
         assert index is not None, "apply_decisions() comes first"
         self.status = "RUNNING"
@@ -203,7 +209,7 @@ class WorkflowRun:
         async for event in self._steps_from(index if self._decision else index + 1, confirmed=index):
             yield event
 
-    async def _steps_from(self, first: int, confirmed: int | None = None) -> AsyncIterator[RunEvent]:
+    async def _steps_from(self, first: int, confirmed: int | None = None) -> AsyncGenerator[RunEvent, None]:
         for index in range(first, len(self.workflow.steps)):
             step = self.workflow.steps[index]
             if self.cancel.is_set():
@@ -232,7 +238,7 @@ class WorkflowRun:
         self.status = "CANCELLED"
         return self._event("WorkflowCancelled", reason="Run cancelled")
 
-    async def _pause_at(self, index: int, step: Step) -> AsyncIterator[RunEvent]:
+    async def _pause_at(self, index: int, step: Step) -> AsyncGenerator[RunEvent, None]:
         self.status = "PAUSED"
         self.paused_step_index = index
         self.step_requirements.append(
@@ -272,7 +278,7 @@ class WorkflowRun:
             step_requirements=self.step_requirements,
         )
 
-    async def _run_step(self, index: int, step: Step) -> AsyncIterator[RunEvent]:
+    async def _run_step(self, index: int, step: Step) -> AsyncGenerator[RunEvent, None]:
         yield self._event("StepStarted", step_id=step.id, step_name=step.name, step_index=index)
         started = time.perf_counter()
         step_run_id: str | None = None

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from agentos_reference.http.execution import RunExecution
-from agentos_reference.http.sse import sse_response
+from agentos_reference.http.sse import SseResponse
 from agentos_reference.http.state import ServerState
 from agentos_reference.registry import KIND_TITLES, Kind
 
@@ -42,7 +42,7 @@ JSON_TEXT = {"type": "string", "description": "JSON text"}
 async def answer(execution: RunExecution, kind: Kind, *, stream: bool) -> Response:
     """``stream=true``: SSE frames as they happen. ``stream=false``: the run output once it ends."""
     if stream:
-        return sse_response(execution.events())
+        return SseResponse(execution.events(), on_close=execution.close)
     output = await execution.drain()
     if execution.status == "ERROR":
         return JSONResponse({"detail": f"{KIND_TITLES[kind]} run failed"}, status_code=500)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from agentos_reference.components import Agent, Team, Workflow
+from agentos_reference.http.openapi import documented
 from agentos_reference.http.routes.common import PLURALS, TAGS
 from agentos_reference.http.state import server_state
 from agentos_reference.registry import KIND_TITLES, Kind, Registration
@@ -59,7 +60,11 @@ def discovery_router(kind: Kind) -> APIRouter:
     title = KIND_TITLES[kind]
 
     @router.get(
-        f"/{PLURALS[kind]}", summary=f"List {title}s", operation_id=f"list_{kind}s", response_model=None
+        f"/{PLURALS[kind]}",
+        summary=f"List {title}s",
+        operation_id=f"list_{kind}s",
+        response_model=None,
+        responses=documented(500),
     )
     async def list_components(request: Request) -> Response:
         return JSONResponse([describe(r) for r in server_state(request).registry.all(kind)])
@@ -69,6 +74,7 @@ def discovery_router(kind: Kind) -> APIRouter:
         summary=f"Get {title}",
         operation_id=f"get_{kind}",
         response_model=None,
+        responses=documented(404, 500),
     )
     async def get_component(component_id: str, request: Request) -> Response:
         return JSONResponse(describe(server_state(request).registration(kind, component_id)))
@@ -79,7 +85,9 @@ def discovery_router(kind: Kind) -> APIRouter:
 def health_router() -> APIRouter:
     router = APIRouter(tags=["Health"])
 
-    @router.get("/health", summary="Health", operation_id="health", response_model=None)
+    @router.get(
+        "/health", summary="Health", operation_id="health", response_model=None, responses=documented(500)
+    )
     async def health(request: Request) -> Response:
         started = server_state(request).started_at
         return JSONResponse({"status": "ok", "instantiated_at": started.isoformat().replace("+00:00", "Z")})

@@ -18,6 +18,7 @@ from agentos_reference.http.fields import FieldReader
 from agentos_reference.http.forms import read_form
 from agentos_reference.http.identity import pick, request_context, verified_from
 from agentos_reference.http.json_input import parse_factory_input, parse_json_field
+from agentos_reference.http.openapi import documented
 from agentos_reference.http.problems import BadRequest, NotFound
 from agentos_reference.http.resolution import resolve
 from agentos_reference.http.routes.common import BOOLEAN, JSON_TEXT, PLURALS, TAGS, TEXT, answer, form_body
@@ -53,6 +54,7 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         operation_id=f"continue_{kind}_run",
         openapi_extra=_continue_form(kind),
         response_model=None,
+        responses=documented(400, 403, 404, 409, 413, 500, streams=True),
     )
     async def continue_paused_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)
@@ -113,6 +115,7 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         summary=f"Cancel {title} Run",
         operation_id=f"cancel_{kind}_run",
         response_model=None,
+        responses=documented(404, 500),
     )
     async def cancel_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)

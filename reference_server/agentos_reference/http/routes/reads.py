@@ -16,6 +16,7 @@ from starlette.responses import Response
 from agentos_reference.http.forms import check_query_string
 from agentos_reference.http.identity import Verified, pick, request_context, verified_from
 from agentos_reference.http.json_input import parse_factory_input
+from agentos_reference.http.openapi import documented
 from agentos_reference.http.problems import NotFound
 from agentos_reference.http.resolution import resolve
 from agentos_reference.http.routes.common import PLURALS, TAGS
@@ -61,12 +62,15 @@ def reads_router(kind: Kind) -> APIRouter:
     router = APIRouter(tags=TAGS[kind])
     title = KIND_TITLES[kind]
     plural = PLURALS[kind]
+    # Workflow reads resolve the factory with the factory_input query: its refusals come too.
+    refusals = documented(400, 403, 404, 413, 500) if kind == "workflow" else documented(400, 404, 500)
 
     @router.get(
         f"/{plural}/{{component_id}}/runs/{{run_id}}",
         summary=f"Get {title} Run",
         operation_id=f"get_{kind}_run",
         response_model=None,
+        responses=refusals,
     )
     async def get_run(
         component_id: str,
@@ -93,6 +97,7 @@ def reads_router(kind: Kind) -> APIRouter:
         summary=f"List {title} Runs",
         operation_id=f"list_{kind}_runs",
         response_model=None,
+        responses=refusals,
     )
     async def list_runs(
         component_id: str,

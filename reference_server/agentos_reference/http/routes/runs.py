@@ -11,6 +11,7 @@ from agentos_reference.http.fields import FieldReader
 from agentos_reference.http.forms import read_form
 from agentos_reference.http.identity import pick, request_context, verified_from
 from agentos_reference.http.json_input import parse_factory_input
+from agentos_reference.http.openapi import documented
 from agentos_reference.http.problems import PayloadTooLarge
 from agentos_reference.http.resolution import resolve
 from agentos_reference.http.routes.common import (
@@ -49,6 +50,7 @@ def run_router(kind: Kind) -> APIRouter:
         operation_id=f"create_{kind}_run",
         openapi_extra=RUN_FORM,
         response_model=None,
+        responses=documented(400, 403, 404, 413, 500, streams=True, background=True),
     )
     async def create_run(component_id: str, request: Request) -> Response:
         state = server_state(request)
