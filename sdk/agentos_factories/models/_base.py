@@ -12,4 +12,4 @@ from pydantic import BaseModel, ConfigDict
 class WireModel(BaseModel):
     """A model of a server payload."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)

@@ -18,7 +18,7 @@ from agentos_factories.models.hitl import ToolExecution
 from agentos_factories.models.runs import AgentRunOutput
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -27,7 +27,7 @@ __all__ = ["AgentFactoryHandle", "Agents", "AsyncAgentFactoryHandle", "AsyncAgen
 
 _OUTPUT = TypeAdapter(AgentRunOutput)
 _INFO = TypeAdapter(AgentInfo)
-_INFO_LIST = TypeAdapter(list[AgentInfo])
+_INFO_LIST = TypeAdapter(list[AgentInfo], config=DEFERRED)
 
 Tools = Sequence[ToolExecution | Mapping[str, Any]]
 

@@ -18,7 +18,7 @@ from agentos_factories.models.hitl import RunRequirement
 from agentos_factories.models.runs import TeamRunOutput
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -27,7 +27,7 @@ __all__ = ["AsyncTeamFactoryHandle", "AsyncTeams", "TeamFactoryHandle", "Teams"]
 
 _OUTPUT = TypeAdapter(TeamRunOutput)
 _INFO = TypeAdapter(TeamInfo)
-_INFO_LIST = TypeAdapter(list[TeamInfo])
+_INFO_LIST = TypeAdapter(list[TeamInfo], config=DEFERRED)
 
 Requirements = Sequence[RunRequirement | Mapping[str, Any]]
 

@@ -21,7 +21,7 @@ from agentos_factories.models.hitl import StepRequirement
 from agentos_factories.models.runs import RunStatus, WorkflowRunOutput, WorkflowRunSummary
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -30,8 +30,8 @@ __all__ = ["AsyncWorkflowFactoryHandle", "AsyncWorkflows", "WorkflowFactoryHandl
 
 _OUTPUT = TypeAdapter(WorkflowRunOutput)
 _INFO = TypeAdapter(WorkflowInfo)
-_INFO_LIST = TypeAdapter(list[WorkflowInfo])
-_SUMMARIES = TypeAdapter(list[WorkflowRunSummary])
+_INFO_LIST = TypeAdapter(list[WorkflowInfo], config=DEFERRED)
+_SUMMARIES = TypeAdapter(list[WorkflowRunSummary], config=DEFERRED)
 
 StepRequirements = Sequence[StepRequirement | Mapping[str, Any]]
 
