@@ -11,6 +11,7 @@ uvicorn shuts down cleanly and pyinstrument writes its report.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -30,7 +31,9 @@ MODULES = {
 
 
 def start_profiled(name: str, workdir: Path, report: Path, renderer: str) -> Server:
-    argv = [sys.executable, "-m", "pyinstrument", "-r", renderer, "-o", str(report), "-m", MODULES[name]]
+    argv = [sys.executable, "-m", "pyinstrument", "-r", renderer, "-o", str(report)]
+    argv += ["--show-all"] if os.environ.get("BENCH_PROFILE_SHOW_ALL") else []
+    argv += ["-m", MODULES[name]]
     if name == "reference":
         argv += ["--db", str(workdir / "profiled.sqlite3")]
     elif name == "agno":

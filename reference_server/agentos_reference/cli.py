@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ from agentos_reference.storage import SqliteDb
 
 SECRET_ENV = "AGENTOS_REFERENCE_JWT_SECRET"
 LISTENING = "agentos-reference listening on"
+
+logger = logging.getLogger("agentos_reference.cli")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,9 +76,13 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
 
 def serve(args: argparse.Namespace) -> int:
     auth = auth_from(args)
-    db = SqliteDb(args.db)
-    app = demo_os(db, auth=auth, with_probes=args.with_probes).get_app()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    db = SqliteDb(args.db)
+    # This process owns --db: a run left RUNNING by a server that crashed must not stay RUNNING forever.
+    abandoned = db.fail_abandoned_runs()
+    if abandoned:
+        logger.warning("%d run(s) left RUNNING by a previous server in %s are now ERROR", abandoned, args.db)
+    app = demo_os(db, auth=auth, with_probes=args.with_probes).get_app()
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener says so, and without it every keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(
@@ -95,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return serve(args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, sqlite3.Error) as error:
         print(f"agentos-reference: error: {error}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,8 @@
 """SQLite storage for sessions and runs (standard library ``sqlite3``, WAL mode).
 
 One connection per database file, guarded by a lock; every public coroutine runs
-its short transaction in a worker thread so the event loop never waits on disk.
+its short transaction on the database's own writer thread so the event loop never
+waits on disk.
 The ``status`` column is authoritative: it is laid over the stored run output on
 every read, so a cancel never has to rewrite the JSON.
 """
@@ -16,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -80,6 +82,8 @@ class SqliteDb:
         self.id = id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"agentos-reference:{self.path.resolve()}"))
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SqliteDb({str(self.path)!r})"
@@ -111,13 +115,26 @@ class SqliteDb:
             return result
 
     async def _run(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        return await asyncio.to_thread(self._transaction, work)
+        # One long-lived writer thread rather than asyncio.to_thread's shared pool: fewer thread
+        # hand-offs under concurrent runs (bench/RESULTS.md, finding 2).
+        return await asyncio.get_running_loop().run_in_executor(self._writer(), self._transaction, work)
+
+    def _writer(self) -> ThreadPoolExecutor:
+        # Not self._lock: that one is held for whole transactions, and the event loop must not wait on it.
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentos-sqlite")
+            return self._executor
 
     def close(self) -> None:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
 
     def journal_mode(self) -> str:
         with self._lock:
@@ -180,6 +197,22 @@ class SqliteDb:
             )
 
         await self._run(work)
+
+    def fail_abandoned_runs(self) -> int:
+        """Set every run still RUNNING to ERROR (output kept); how many there were.
+
+        Only for a server starting on a file no live server uses: a run is RUNNING only while
+        a process executes it, so such rows were in flight when the last server died, and
+        nothing would ever finish them. Synchronous: it runs before the server serves.
+        """
+
+        def work(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(
+                "UPDATE runs SET status = 'ERROR', updated_at = ? WHERE status = 'RUNNING'", (time.time(),)
+            )
+            return cursor.rowcount
+
+        return self._transaction(work)
 
     async def claim_paused_run(self, run_id: str) -> bool:
         """Move a PAUSED run to RUNNING; False when it is not paused (any more).

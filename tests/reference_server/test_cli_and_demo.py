@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import uvicorn
 
+from agentos_reference import SqliteDb
 from agentos_reference.cli import auth_from, main, parser
+from agentos_reference.storage import RunRecord
 
 from .conftest import SECRET
 
@@ -83,3 +88,41 @@ def test_the_demo_shows_a_factory_run_a_400_and_a_403_and_stops_the_server() -> 
     assert "HTTP 400" in out
     assert "HTTP 403" in out
     assert "Server stopped." in out
+
+
+def test_serve_fails_the_runs_a_crashed_server_left_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "crashed.sqlite3"
+    crashed = SqliteDb(path)
+    output = {"run_id": "r", "status": "RUNNING"}
+    asyncio.run(crashed.insert_run(RunRecord("r", "agent", "a", "s", None, "RUNNING", output, 0.0)))
+    crashed.close()
+    served: list[socket.socket] = []
+
+    def serve_nothing(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        for listener in sockets or []:
+            served.append(listener)
+            listener.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", serve_nothing)
+
+    assert main(["serve", "--port", "0", "--db", str(path)]) == 0
+
+    assert served, "the server was started after the recovery"
+    assert "1 run(s) left RUNNING" in caplog.text
+    restarted = SqliteDb(path)
+    record = asyncio.run(restarted.get_run("agent", "a", "r"))
+    restarted.close()
+    assert record is not None
+    assert record.status == "ERROR"
+
+
+def test_a_db_file_that_is_not_sqlite_exits_2_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "not-a-database.sqlite3"
+    path.write_bytes(b"this is not an SQLite file" * 100)
+    assert main(["serve", "--port", "0", "--db", str(path)]) == 2
+    assert "agentos-reference: error:" in capsys.readouterr().err
+    assert path.read_bytes() == b"this is not an SQLite file" * 100, "the file is left as it was"

@@ -81,3 +81,26 @@ def test_nan_cannot_reach_storage(db: SqliteDb) -> None:
         asyncio.run(
             db.insert_run(RunRecord("n", "agent", "a", "s", None, "COMPLETED", {"x": float("nan")}, 0.0))
         )
+
+
+RUN_IDS = ("running", "paused", "done")
+
+
+async def test_a_restart_fails_the_runs_a_crash_left_running_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "crashed.sqlite3"
+    crashed = SqliteDb(path)
+    for run_id, status in zip(RUN_IDS, ("RUNNING", "PAUSED", "COMPLETED"), strict=True):
+        output = {"run_id": run_id, "status": status, "content": f"{run_id} output"}
+        await crashed.insert_run(RunRecord(run_id, "agent", "a", "s", None, status, output, time.time()))
+    crashed.close()
+
+    restarted = SqliteDb(path)
+    assert restarted.fail_abandoned_runs() == 1
+    assert restarted.fail_abandoned_runs() == 0
+    records = {run_id: await restarted.get_run("agent", "a", run_id) for run_id in RUN_IDS}
+    restarted.close()
+    statuses = {run_id: record.status for run_id, record in records.items() if record is not None}
+    assert statuses == {"running": "ERROR", "paused": "PAUSED", "done": "COMPLETED"}
+    running = records["running"]
+    assert running is not None
+    assert running.output["content"] == "running output", "the output is kept"
