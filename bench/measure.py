@@ -107,3 +107,26 @@ def measure(
         server_cpu_ms_per_req=cpu_used / max(answered, 1) * 1000,
         server_utilisation=cpu_used / wall,
     )
+
+
+def median_cell(rounds: list[Cell]) -> Cell:
+    """One cell from interleaved rounds of the same (server, scenario, concurrency): the median of
+    each figure, so a noisy neighbour during one window moves no ratio on its own."""
+    first = rounds[0]
+    unexpected: dict[str, int] = {}
+    for cell in rounds:
+        for status, count in cell.unexpected.items():
+            unexpected[status] = unexpected.get(status, 0) + count
+    return Cell(
+        server=first.server,
+        scenario=first.scenario,
+        concurrency=first.concurrency,
+        answered=sum(cell.answered for cell in rounds),
+        unexpected=unexpected,
+        wall_s=sum(cell.wall_s for cell in rounds),
+        req_per_s=statistics.median(cell.req_per_s for cell in rounds),
+        p50_ms=statistics.median(cell.p50_ms for cell in rounds),
+        p99_ms=statistics.median(cell.p99_ms for cell in rounds),
+        server_cpu_ms_per_req=statistics.median(cell.server_cpu_ms_per_req for cell in rounds),
+        server_utilisation=statistics.median(cell.server_utilisation for cell in rounds),
+    )

@@ -6,7 +6,8 @@ Scenarios (both on ``probe-agent-required``, whose ``input_schema`` has a requir
 - ``400``: the same form with an invalid ``factory_input``: 400 before any factory runs.
 
 Each at 1 client (sequential) and 8 concurrent clients. All servers run at once on 127.0.0.1
-free ports and are measured one at a time; the load generator is a separate process
+free ports and are measured one at a time, in interleaved rounds (the median of each figure over
+the rounds makes a cell); the load generator is a separate process
 (``bench/loadgen.py``), and each server's own CPU time is read from /proc around the window.
 
     python -m bench.server_bench [--quick] [--auth none|jwt] [--out bench/results/server.json]
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 import jwt
 
-from bench.measure import Cell, measure
+from bench.measure import Cell, measure, median_cell
 from bench.report import table, verdict
 from bench.servers import Server, start_agno, start_floor, start_reference, start_reference_cli, stop
 
@@ -178,14 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick", action="store_true", help="short windows (the whole run in about a minute)"
     )
     parser.add_argument("--auth", choices=["none", "jwt"], default="none")
-    parser.add_argument("--seconds", type=float, help="measured window per cell (default 3 quick, 10 full)")
+    parser.add_argument(
+        "--seconds", type=float, help="measured window per cell and round (default 3 quick, 5 full)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="interleaved rounds per cell, median taken (default 1 quick, 3 full)"
+    )
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument(
         "--skip-cli", action="store_true", help="leave out the reference server as launched by its own CLI"
     )
     args = parser.parse_args(argv)
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    seconds = args.seconds or (3.0 if args.quick else 5.0)
     warmup = 1.0 if args.quick else 3.0
+    rounds_per_cell = args.rounds or (1 if args.quick else 3)
     jwt_mode = args.auth == "jwt"
     cells: list[Cell] = []
     with tempfile.TemporaryDirectory(prefix="agentos-bench-") as tmp:
@@ -201,21 +208,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sanity_check(server)
             for scenario in ("run", "400"):
                 for concurrency in (1, 8):
-                    for server in servers:
-                        cell = measure(
-                            server,
-                            scenario,
-                            spec_for(server, scenario),
-                            concurrency,
-                            seconds=seconds,
-                            warmup_s=warmup,
-                        )
-                        cells.append(cell)
-                        print(
-                            f"{server.name:9} {scenario:3} c={concurrency}: {cell.req_per_s:8.0f} req/s "
-                            f"p50 {cell.p50_ms:6.2f} ms  cpu {cell.server_cpu_ms_per_req:5.2f} ms/req",
-                            file=sys.stderr,
-                        )
+                    # Rounds interleave the servers (A B C, A B C, ...) so a slow spell of the shared
+                    # machine lands on all of them; each cell is the median of its rounds.
+                    rounds: dict[str, list[Cell]] = {server.name: [] for server in servers}
+                    for round_index in range(rounds_per_cell):
+                        for server in servers:
+                            cell = measure(
+                                server,
+                                scenario,
+                                spec_for(server, scenario),
+                                concurrency,
+                                seconds=seconds,
+                                warmup_s=warmup if round_index == 0 else min(warmup, 1.0),
+                            )
+                            rounds[server.name].append(cell)
+                            print(
+                                f"{server.name:13} {scenario:3} c={concurrency} round {round_index + 1}: "
+                                f"{cell.req_per_s:8.0f} req/s p50 {cell.p50_ms:6.2f} ms  "
+                                f"cpu {cell.server_cpu_ms_per_req:5.2f} ms/req",
+                                file=sys.stderr,
+                            )
+                    cells += [median_cell(rounds[server.name]) for server in servers]
         finally:
             for server in servers:
                 stop(server)
@@ -224,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": "python -m bench.server_bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         "auth": args.auth,
         "seconds_per_cell": seconds,
+        "rounds_per_cell": rounds_per_cell,
         "cells": [cell.as_dict() for cell in cells],
         **summary,
     }

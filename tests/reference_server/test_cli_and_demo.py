@@ -110,6 +110,8 @@ def test_serve_fails_the_runs_a_crashed_server_left_running(
     assert main(["serve", "--port", "0", "--db", str(path)]) == 0
 
     assert served, "the server was started after the recovery"
+    # asyncio sets TCP_NODELAY on accepted connections only for an IPPROTO_TCP listener (else ~40 ms each).
+    assert [listener.proto for listener in served] == [socket.IPPROTO_TCP]
     assert "1 run(s) left RUNNING" in caplog.text
     restarted = SqliteDb(path)
     record = asyncio.run(restarted.get_run("agent", "a", "r"))
