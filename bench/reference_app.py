@@ -1,11 +1,9 @@
 """The reference server's CLI app (demo factories and probes) served on an inherited socket.
 
-The same app ``agentos-reference serve --with-probes`` builds, on the same uvicorn settings;
-only the listening socket differs: the parent binds it (port 0) and passes it down, exactly as
-for the agno and floor servers. That keeps all three comparable, and sidesteps a CLI defect the
-benchmark found (bench/RESULTS.md, "TCP_NODELAY"): the CLI's own listener is created with
-protocol 0, so asyncio never sets TCP_NODELAY on its connections and every keep-alive response
-waits ~40 ms for a delayed ACK.
+The same app ``agentos-reference serve --with-probes`` builds, with the same start-up (runs a
+crashed server left RUNNING are failed first) and the same uvicorn settings; only the listening
+socket differs: the parent binds it (port 0, or the port of the server it replaces) and passes
+it down, exactly as for the agno and floor servers, so all three are started the same way.
 
     python -m bench.reference_app --fd 3 --db /tmp/ref.sqlite3 [--jwt-secret-env NAME]
 """
@@ -32,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     secret = os.environ.get(args.jwt_secret_env) if args.jwt_secret_env else None
     auth = JWTAuth(secret=secret) if secret else None
-    app = demo_os(SqliteDb(args.db), auth=auth, with_probes=True).get_app()
+    db = SqliteDb(args.db)
+    db.fail_abandoned_runs()  # as `agentos-reference serve` does before it serves
+    app = demo_os(db, auth=auth, with_probes=True).get_app()
     config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on")
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=args.fd)])
     return 0

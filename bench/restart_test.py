@@ -8,9 +8,10 @@ that is unique, for the whole window. Pass criteria, checked against the databas
 - clients only ever see typed connection errors (``APIConnectionError``, ``APITimeoutError``)
   while the server is down, never another exception;
 - no request is silently duplicated by SDK retries: no message is stored more than once;
+- no run is left RUNNING: one caught in flight by the crash (stored, the client saw a
+  connection error) is failed (ERROR) by the restarted server, as ``agentos-reference serve``
+  does at start-up;
 - SQLite's integrity check says "ok".
-Runs caught in flight by the crash (stored RUNNING, the client saw a connection error) are
-reported, not failed: the spec says nothing about recovering them.
 
     python -m bench.restart_test [--quick] [--clients 8] [--out bench/results/restart.json]
 """
@@ -164,6 +165,7 @@ def audit(db: Path, outcomes: Outcomes) -> dict[str, Any]:
         "failed_but_stored": len(in_flight),
         "failed_but_stored_statuses": dict(Counter(run.status for run in in_flight)),
         "runs_nobody_sent": len(unknown),
+        "left_running": sum(1 for run in runs.values() if run.status == "RUNNING"),
         "integrity": integrity(db),
     }
 
@@ -177,6 +179,7 @@ def passed(result: dict[str, Any]) -> bool:
         and not found["corrupted_count"]
         and not found["duplicated"]
         and not found["runs_nobody_sent"]
+        and not found["left_running"]
         and found["integrity"] == "ok"
         and found["answered_before_first_restart"] > 0
     )
@@ -222,6 +225,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"{found['failed_but_stored']} {found['failed_but_stored_statuses'] or ''}".strip(),
             "-",
         ],
+        ["runs left RUNNING after the restarts", found["left_running"], verdict(not found["left_running"])],
         ["SQLite integrity_check", found["integrity"], verdict(found["integrity"] == "ok")],
     ]
     samples = "".join(f"\n- `{sample}`" for sample in result["unexpected_samples"])
