@@ -175,9 +175,14 @@ class SqliteDb:
 
         await self._run(work)
 
-    async def save_run(self, run_id: str, status: str, output: Mapping[str, Any]) -> None:
-        """Replace a run's output and status (the end of a run, a pause, a continue)."""
-        document = _dump(output)
+    async def save_run(
+        self, run_id: str, status: str, output: Mapping[str, Any], *, events_json: str | None = None
+    ) -> None:
+        """Replace a run's output and status (the end of a run, a pause, a continue).
+
+        ``events_json``, a JSON array already encoded, is stored as the output's ``events``.
+        """
+        document = _dump(output) if events_json is None else _with_events(output, events_json)
 
         def work(connection: sqlite3.Connection) -> None:
             connection.execute(
@@ -317,6 +322,14 @@ class SqliteDb:
 
 def _dump(output: Mapping[str, Any]) -> str:
     return json.dumps(output, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _with_events(output: Mapping[str, Any], events_json: str) -> str:
+    # The events are most of a stored run and were encoded when made: splice, don't encode again.
+    if "events" in output:
+        raise ValueError("the run output already has events")
+    head = _dump(output)
+    return f'{head[:-1]}{"," if len(output) else ""}"events":{events_json}}}'
 
 
 def _record(row: tuple[Any, ...]) -> RunRecord:

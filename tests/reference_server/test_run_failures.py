@@ -161,7 +161,9 @@ class FailingSaves(SqliteDb):
         super().__init__(path)
         self.status_fails_too = status_fails_too
 
-    async def save_run(self, run_id: str, status: str, output: Mapping[str, Any]) -> None:
+    async def save_run(
+        self, run_id: str, status: str, output: Mapping[str, Any], *, events_json: str | None = None
+    ) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     async def fail_run(self, run_id: str) -> None:

@@ -77,12 +77,9 @@ class RunExecution:
         """The run output as clients receive it."""
         return self.engine.output()
 
-    def stored_output(self) -> dict[str, Any]:
-        """The run output as storage keeps it (with the run's events when the component stores them)."""
-        document = self.engine.output()
-        if self.store_events:
-            document["events"] = self.engine.recorded_events
-        return document
+    def stored_events(self) -> str | None:
+        """The run's events as a JSON array, for storage, when the component stores them."""
+        return self.engine.recorded_events.json() if self.store_events else None
 
     def events(self) -> AsyncGenerator[RunEvent, None]:
         """The run's events as they happen (the same stream on every call: a run runs once)."""
@@ -142,7 +139,9 @@ class RunExecution:
             self.engine.status = "CANCELLED"
         with anyio.CancelScope(shield=True):
             try:
-                await self.db.save_run(self.run_id, self.engine.status, self.stored_output())
+                await self.db.save_run(
+                    self.run_id, self.engine.status, self.engine.output(), events_json=self.stored_events()
+                )
                 self._stored = True
             except Exception:
                 logger.exception("run %s: its final state (%s) could not be stored", self.run_id, self.status)

@@ -19,7 +19,7 @@ from agentos_reference.components import Agent, MemberReply, Message, ModelReque
 from agentos_reference.components.messages import StoredDataError
 from agentos_reference.runtime.cancellation import CancelToken
 from agentos_reference.runtime.errors import ContinueConflict, ContinueError, RunFailed
-from agentos_reference.runtime.events import EventStamp, RunEvent, StepContext
+from agentos_reference.runtime.events import EventLog, EventStamp, RunEvent, StepContext
 from agentos_reference.runtime.tool_execution import ToolExecution, requirement_for
 
 logger = logging.getLogger("agentos_reference.runtime")
@@ -69,7 +69,7 @@ class ConversationRun:
         self.requirements: list[dict[str, Any]] = []
         self.member_responses: list[dict[str, Any]] = []
         self.member_replies: tuple[MemberReply, ...] = ()
-        self.recorded_events: list[dict[str, Any]] = []
+        self.recorded_events = EventLog()
         self.created_at = int(time.time())
         self.duration = 0.0
         self._leg_started: float | None = None
@@ -90,7 +90,7 @@ class ConversationRun:
             self.executions = [ToolExecution.from_dict(item) for item in _list(stored, "tools")]
             self.requirements = [dict(item) for item in _list(stored, "requirements")]
             self.member_responses = [dict(item) for item in _list(stored, "member_responses")]
-            self.recorded_events = [dict(item) for item in _list(stored, "events")]
+            self.recorded_events = EventLog(_list(stored, "events"))
         except (TypeError, ValueError) as error:
             raise StoredDataError(f"stored run {self.run_id} is malformed: {error}") from error
         run_input = stored.get("input")
@@ -189,7 +189,7 @@ class ConversationRun:
 
     def _record(self, event: RunEvent) -> None:
         if event.name not in _NOT_RECORDED:
-            self.recorded_events.append(event.data)
+            self.recorded_events.append(event)
 
     async def _start(self) -> AsyncGenerator[RunEvent, None]:
         yield self._event("RunStarted", **self._model_fields())

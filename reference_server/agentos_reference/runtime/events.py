@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -93,3 +94,25 @@ class EventStamp:
         full_name = self.event_name(name)
         data = _drop_none({"created_at": int(time.time()), "event": full_name, **self._base, **fields})
         return RunEvent(full_name, data, wire_json(full_name, data))
+
+
+class EventLog:
+    """The events a run keeps with its stored output, held as their wire text.
+
+    Every event is encoded once, when it is made (:func:`wire_json`); storing the run splices
+    those texts in instead of encoding the events a second time.
+    """
+
+    def __init__(self, stored: Iterable[Mapping[str, Any]] = ()) -> None:
+        # Events read back from storage were written as strict JSON by this server: they encode again.
+        self._texts = [json.dumps(item, separators=(",", ":"), ensure_ascii=False) for item in stored]
+
+    def append(self, event: RunEvent) -> None:
+        self._texts.append(event.data_json)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def json(self) -> str:
+        """The events as one JSON array."""
+        return "[" + ",".join(self._texts) + "]"

@@ -20,7 +20,7 @@ from agentos_reference.components.messages import StoredDataError
 from agentos_reference.runtime.cancellation import CancelToken
 from agentos_reference.runtime.conversation import ConversationRun
 from agentos_reference.runtime.errors import ContinueConflict, ContinueError, RunFailed
-from agentos_reference.runtime.events import EventStamp, RunEvent, StepContext
+from agentos_reference.runtime.events import EventLog, EventStamp, RunEvent, StepContext
 
 logger = logging.getLogger("agentos_reference.runtime")
 
@@ -59,7 +59,7 @@ class WorkflowRun:
         self.step_metrics: dict[str, Any] = {}
         self.step_requirements: list[dict[str, Any]] = []
         self.paused_step_index: int | None = None
-        self.recorded_events: list[dict[str, Any]] = []
+        self.recorded_events = EventLog()
         self.created_at = int(time.time())
         self.duration = 0.0
         self._leg_started: float | None = None
@@ -82,7 +82,7 @@ class WorkflowRun:
         self.step_requirements = [dict(item) for item in requirements if isinstance(item, Mapping)]
         self.step_results = _objects(stored, "step_results")
         self.step_executor_runs = _objects(stored, "step_executor_runs")
-        self.recorded_events = _objects(stored, "events")
+        self.recorded_events = EventLog(_objects(stored, "events"))
         steps_metrics = (stored.get("metrics") or {}).get("steps")
         self.step_metrics = dict(steps_metrics) if isinstance(steps_metrics, Mapping) else {}
         duration = (stored.get("metrics") or {}).get("duration")
@@ -175,7 +175,7 @@ class WorkflowRun:
         """End this run as failed: status ERROR and its recorded ``WorkflowError`` (which says not why)."""
         self.status = "ERROR"
         event = self._event("WorkflowError", error="Workflow run failed", content="Workflow run failed")
-        self.recorded_events.append(event.data)
+        self.recorded_events.append(event)
         return event
 
     async def _guarded(self, body: AsyncGenerator[RunEvent, None]) -> AsyncGenerator[RunEvent, None]:
@@ -184,7 +184,7 @@ class WorkflowRun:
             async with aclosing(body):
                 async for event in body:
                     if event.name not in _NOT_RECORDED:
-                        self.recorded_events.append(event.data)
+                        self.recorded_events.append(event)
                     yield event
         except Exception:
             logger.exception("workflow run %s of %r failed", self.run_id, self.workflow.id)
