@@ -2,7 +2,7 @@
 reference server (JWT, probes), as a user runs it from the CLI.
 
 Against the reference server on an inherited socket (``bench/reference_app.py``); the full mode
-also times it as launched by its own CLI (whose connections lack TCP_NODELAY, see RESULTS.md) and
+also times it as launched by its own CLI (`agentos-reference serve`, as shipped) and
 the ``agno-3.1`` profile against a real agno 3.1.10 AgentOS with the probes.
 Every run must exit 0 (every judged clause holds) or the figure does not count.
 
