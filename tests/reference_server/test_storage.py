@@ -108,10 +108,17 @@ async def test_a_restart_fails_the_runs_a_crash_left_running_and_nothing_else(tm
 
 async def test_events_given_as_encoded_json_are_stored_as_the_outputs_events(db: SqliteDb) -> None:
     await db.insert_run(RunRecord("r3", "agent", "a", "s", None, "RUNNING", {"run_id": "r3"}, time.time()))
-    await db.save_run("r3", "COMPLETED", {"run_id": "r3", "content": "é"}, events_json='[{"event":"RunStarted"}]')
+    await db.save_run(
+        "r3", "COMPLETED", {"run_id": "r3", "content": "é"}, events_json='[{"event":"RunStarted"}]'
+    )
     record = await db.get_run("agent", "a", "r3")
     assert record is not None
-    assert record.output == {"run_id": "r3", "content": "é", "events": [{"event": "RunStarted"}], "status": "COMPLETED"}
+    assert record.output == {
+        "run_id": "r3",
+        "content": "é",
+        "events": [{"event": "RunStarted"}],
+        "status": "COMPLETED",
+    }
 
 
 def test_events_cannot_be_spliced_into_an_output_that_has_events_already(db: SqliteDb) -> None:
