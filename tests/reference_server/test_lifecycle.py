@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -424,3 +424,23 @@ async def test_agent_run_reads_never_invoke_the_factory(client: httpx.AsyncClien
     assert one.status_code == 200
     assert [run["run_id"] for run in listed.json()] == [created["run_id"]]
     assert await ledger(client, trace) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_continued_run_stores_the_events_of_both_legs_in_order(
+    client: httpx.AsyncClient, db: SqliteDb, kind: str
+) -> None:
+    component_type = cast(ComponentType, kind)
+    paused = await pause(client, kind)
+    first_leg = await db.get_run(component_type, f"probe-{kind}-pause", paused["run_id"])
+    assert first_leg is not None
+    paused_events = [event["event"] for event in first_leg.output["events"]]
+    response = await resume(client, kind, paused)
+    assert response.status_code == 200, response.text
+    record = await db.get_run(component_type, f"probe-{kind}-pause", paused["run_id"])
+    assert record is not None
+    names = [event["event"] for event in record.output["events"]]
+    assert names[: len(paused_events)] == paused_events, "the first leg's events are kept, unchanged"
+    assert len(names) > len(paused_events)
+    assert any(name.endswith("Paused") for name in paused_events)
+    assert names[-1] in {"RunCompleted", "TeamRunCompleted", "WorkflowCompleted"}
