@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from agentos_reference import JWTAuth, SqliteDb
+from agentos_reference import JWTAuth
+from agentos_reference.cli import open_database
 from agentos_reference.demo_factories import demo_os
 
 
@@ -30,9 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     secret = os.environ.get(args.jwt_secret_env) if args.jwt_secret_env else None
     auth = JWTAuth(secret=secret) if secret else None
-    db = SqliteDb(args.db)
-    db.fail_abandoned_runs()  # as `agentos-reference serve` does before it serves
-    app = demo_os(db, auth=auth, with_probes=True).get_app()
+    app = demo_os(open_database(args.db), auth=auth, with_probes=True).get_app()
     config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on")
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=args.fd)])
     return 0

@@ -74,15 +74,20 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
     )
 
 
+def open_database(path: str) -> SqliteDb:
+    """The server's database, for a process that owns the file: a run a crashed server left
+    RUNNING would otherwise stay RUNNING forever, so it becomes ERROR first."""
+    db = SqliteDb(path)
+    abandoned = db.fail_abandoned_runs()
+    if abandoned:
+        logger.warning("%d run(s) left RUNNING by a previous server in %s are now ERROR", abandoned, path)
+    return db
+
+
 def serve(args: argparse.Namespace) -> int:
     auth = auth_from(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    db = SqliteDb(args.db)
-    # This process owns --db: a run left RUNNING by a server that crashed must not stay RUNNING forever.
-    abandoned = db.fail_abandoned_runs()
-    if abandoned:
-        logger.warning("%d run(s) left RUNNING by a previous server in %s are now ERROR", abandoned, args.db)
-    app = demo_os(db, auth=auth, with_probes=args.with_probes).get_app()
+    app = demo_os(open_database(args.db), auth=auth, with_probes=args.with_probes).get_app()
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener says so, and without it every keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(

@@ -110,9 +110,6 @@ class EventLog:
     def append(self, event: RunEvent) -> None:
         self._texts.append(event.data_json)
 
-    def __len__(self) -> int:
-        return len(self._texts)
-
     def json(self) -> str:
         """The events as one JSON array."""
         return "[" + ",".join(self._texts) + "]"
