@@ -30,6 +30,8 @@ class Clause:
     needs_probes: bool
     checks: tuple[str, ...] = ()
     test_nodes: tuple[str, ...] = ()
+    # Why a house rule exists where the spec is silent (empty for the spec's own clauses).
+    reason: str = ""
 
     @property
     def house(self) -> bool:
@@ -530,6 +532,20 @@ CLAUSES: tuple[Clause, ...] = (
         wire=True,
         needs_probes=False,
         checks=("non-object-input", "exception-table"),
+    ),
+    Clause(
+        "H06",
+        "A caller without a verified user never reaches a verified user's runs",
+        HOUSE,
+        "A caller without a verified user (no token where the deployment allows it, or a validly "
+        "signed token whose user claim is missing or empty) never reads or acts on a verified user's "
+        "run; a deployment may refuse such callers outright (401 or 403).",
+        wire=True,
+        needs_probes=True,
+        checks=("identity-matrix", "ws-identity"),
+        reason="Factories exist so that one deployment serves many tenants (the guide's first example "
+        "builds a per-tenant assistant from ctx.user_id). A token without a user names no tenant, so "
+        "it must not reach any tenant's runs; agno's user_isolation=True refuses it with 403.",
     ),
 )
 

@@ -77,6 +77,8 @@ def _list_clauses() -> None:
         how = ", ".join(clause.checks) if clause.wire else "unit tests: " + ", ".join(clause.test_nodes)
         print(f"{clause.id} {clause.title} [{clause.source}]" + (" (house rule)" if clause.house else ""))
         print(f'     "{clause.quote}"')
+        if clause.reason:
+            print(f"     why: {clause.reason}")
         print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
 
 

@@ -2,7 +2,9 @@
 
 The app registers ``probe_factories(db)`` beside a plain prototype agent
 ``proto-agent`` on a SQLite file, with agno's ``JWTMiddleware`` (HS256, no
-RBAC) or with no auth at all. Run it as a module::
+RBAC), agno's JWT middleware with ``user_isolation=True`` (auth ``jwt-isolated``: every
+caller sees only its own runs and sessions, a token without a user is refused), or with no
+auth at all. Run it as a module::
 
     python -m tests.integration.agno_app --port 7777 --auth jwt --db /tmp/os.db --jwt-secret <32+ bytes>
 
@@ -49,8 +51,9 @@ def _proto_reply(message: str | None) -> str:
 def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -> FastAPI:
     if auth not in AUTH_MODES:
         raise HarnessConfigError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
-    if auth == "jwt" and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
-        raise HarnessConfigError(f"auth=jwt needs a jwt_secret of at least {MIN_SECRET_BYTES} bytes")
+    verifies_tokens = auth != "none"
+    if verifies_tokens and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
+        raise HarnessConfigError(f"auth={auth} needs a jwt_secret of at least {MIN_SECRET_BYTES} bytes")
     db = SqliteDb(db_file=str(db_file), id=DB_ID)
     probes = probe_factories(db)
     proto = Agent(
@@ -67,9 +70,10 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
         teams=probes.teams,
         workflows=probes.workflows,
         telemetry=False,
+        user_isolation=auth == "jwt-isolated",
     )
     app = agent_os.get_app()
-    if auth == "jwt" and jwt_secret is not None:
+    if verifies_tokens and jwt_secret is not None:
         app.add_middleware(
             JWTMiddleware,
             verification_keys=[jwt_secret],
@@ -78,6 +82,7 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
             user_id_claim="sub",
             session_id_claim="session_id",
             scopes_claim="scopes",
+            user_isolation=auth == "jwt-isolated",
         )
     return app
 

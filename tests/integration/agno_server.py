@@ -25,7 +25,7 @@ from typing import Any, Literal, get_args
 import httpx
 import jwt
 
-AuthMode = Literal["jwt", "none"]
+AuthMode = Literal["jwt", "none", "jwt-isolated"]
 AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
 JWT_ALGORITHM = "HS256"
 # Environment variables that would silently switch auth on (or add keys) in agno.
@@ -64,7 +64,7 @@ class AgnoServer:
     ) -> str:
         """An HS256 JWT this server verifies; claims left as None are omitted."""
         if self.jwt_secret is None:
-            raise ValueError(f"the {self.auth!r} server verifies no tokens; mint them for auth='jwt' only")
+            raise ValueError(f"the {self.auth!r} server verifies no tokens; mint them for JWT modes only")
         claims: dict[str, Any] = {"exp": int(time.time()) + expires_in_s, "scopes": list(scopes)}
         if sub is not None:
             claims["sub"] = sub
@@ -131,7 +131,7 @@ def running_agno_server(
 ) -> Iterator[AgnoServer]:
     """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
     workdir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48) if auth == "jwt" else None
+    secret = secrets.token_urlsafe(48) if auth != "none" else None
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener's proto says TCP; without it each keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -7,6 +7,7 @@ from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
 from agentos_contract.discovery import KINDS, SCOPES, Component
+from agentos_contract.posture import NO_USER_REFUSED, REFUSALS
 from agentos_contract.target import Answer
 
 
@@ -33,6 +34,20 @@ CELLS = (
 
 def _expected(verified: str | None, form: str | None) -> str | None:
     return verified if verified is not None else form
+
+
+def refused_without_user(check: Check, identity: Identity, refused: bool, what: str, **facts: Any) -> bool:
+    """A token without a user refused by a deployment that refuses such tokens: H06 holds, and the
+    clauses that need such a caller served are not judged. False when this case does not apply."""
+    if identity.user_id or not check.suite.can_mint or not check.suite.posture.refuses_tokens_without_user:
+        return False
+    if not refused:
+        return False
+    check.record(
+        "H06", True, "a token without a user is refused outright (or served as nobody)", what, **facts
+    )
+    check.not_judged(("C19", "C20", "C21"), NO_USER_REFUSED)
+    return True
 
 
 async def identity_matrix(check: Check) -> None:
@@ -87,6 +102,10 @@ async def _judge_cell(check: Check, cell: Cell, probe: Component | None, stream:
     )
     echo = echo_of(answer, stream)
     facts = {"cell": cell.name, "kind": probe.kind, "stream": stream}
+    if refused_without_user(
+        check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, **facts
+    ):
+        return
     if answer.status != 200 or echo is None:
         check.record(
             "C17" if identity.user_id else "C19",
@@ -132,6 +151,10 @@ async def _compare_with_prototype(check: Check, cell: Cell, prototype: Component
     headers, identity, form_user, form_session = _cell_values(check, cell)
     answer = await check.run(prototype, user_id=form_user, session_id=form_session, headers=headers)
     body = answer.json()
+    if refused_without_user(
+        check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, cell=cell.name
+    ):
+        return
     if answer.status != 200 or not isinstance(body, dict):
         check.record("C21", False, f"[{cell.name}] the prototype runs", describe(answer), answer.exchange)
         return
@@ -199,7 +222,7 @@ async def smuggling(check: Check) -> None:
         echo = check.deployment.probe(kind, "echo")
         gate = check.deployment.probe(kind, "scope")
         for channel, parts in _smuggling_channels(kind).items():
-            headers, identity = check.suite.anonymous()
+            headers, identity = check.suite.caller()
             headers.update(parts.get("headers", {}))
             facts = {"kind": kind, "channel": channel}
             if echo is not None:
