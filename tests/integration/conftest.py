@@ -38,6 +38,12 @@ def agno_server_noauth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agn
     yield from _serve("none", tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def agno_server_isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgnoServer]:
+    """JWT with ``user_isolation=True``: a securely configured deployment."""
+    yield from _serve("jwt-isolated", tmp_path_factory)
+
+
 @pytest.fixture(scope="session", params=["jwt", "none"])
 def agno_server(request: pytest.FixtureRequest) -> AgnoServer:
     """Each test that asks for it runs once per auth mode."""
