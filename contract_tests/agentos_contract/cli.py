@@ -40,6 +40,10 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
     )
     if options.baseline is not None:
         load_baseline(options.baseline)  # fail before the first request, not after the run
+    only = frozenset(c.strip().upper() for c in (options.clauses or "").split(",") if c.strip())
+    unknown = sorted(only - {clause.id for clause in CLAUSES})
+    if unknown:
+        raise ConfigError(f"--clauses names unknown clauses: {', '.join(unknown)}")
     get_profile(options.profile)
     return SuiteConfig(
         profile=options.profile,
@@ -53,6 +57,7 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
         token=token,
         baseline=options.baseline,
         shrink=not options.no_shrink,
+        only_clauses=only,
     )
 
 
