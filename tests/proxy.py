@@ -72,6 +72,7 @@ class Proxy:
         self.latency_s = latency_s
         self.stats = ProxyStats()
         self._client: httpx.AsyncClient | None = None
+        self._connections: set[asyncio.Task[None]] = set()
 
     async def serve(self, sock: socket.socket, started: threading.Event, stop: asyncio.Event) -> None:
         self._client = httpx.AsyncClient(base_url=self.upstream, timeout=None, trust_env=False)
@@ -81,12 +82,21 @@ class Proxy:
             await stop.wait()
         finally:
             server.close()
+            # Connections still open (a piped WebSocket, a hung request) end with the proxy, not
+            # after its loop is gone.
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self._client.aclose()
 
     def _fault_for(self, method: str, target: str) -> Fault | None:
         return next((f for f in self.faults if f.matches(method, target)), None)
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
         conn = h11.Connection(h11.SERVER)
         try:
             while True:
@@ -114,7 +124,7 @@ class Proxy:
         finally:
             if not writer.is_closing():
                 writer.close()
-            with suppress(ConnectionError, OSError):
+            with suppress(ConnectionError, OSError, asyncio.CancelledError):
                 await writer.wait_closed()
 
     async def _forward(
