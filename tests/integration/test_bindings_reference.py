@@ -198,7 +198,9 @@ def test_the_app_on_stubs_built_from_the_bindings() -> None:
 def test_the_stub_refuses_what_the_deployment_refuses() -> None:
     stub = StubDeployment.from_bindings(bindings_module)
     with stub.client() as client:
-        refused = [{"topic": "x", "depth": 9}, {"topic": ""}, {"depth": 2}, {"topic": "x", "persona": "poet"}]
+        refused: list[dict[str, Any]] = [
+            {"topic": "x", "depth": 9}, {"topic": ""}, {"depth": 2}, {"topic": "x", "persona": "poet"}
+        ]
         for bad in refused:
             with pytest.raises(FactoryValidationError):
                 client.agents.run("research-agent", "x", factory_input=bad)
