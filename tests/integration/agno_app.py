@@ -6,6 +6,10 @@ RBAC) or with no auth at all. Run it as a module::
 
     python -m tests.integration.agno_app --port 7777 --auth jwt --db /tmp/os.db --jwt-secret <32+ bytes>
 
+``--user-isolation`` turns on agno's per-user data isolation (``AgentOS(user_isolation=True)``
+and ``JWTMiddleware(user_isolation=True)``): each verified user reads and acts on its own runs
+and sessions only, and a token without a user is refused (wire notes section 12).
+
 It always listens on 127.0.0.1. ``--fd`` serves an already bound listening
 socket instead of ``--port``, so a parent process can pick a free port without
 a race.
@@ -46,7 +50,9 @@ def _proto_reply(message: str | None) -> str:
     return json.dumps({"agent": PROTO_AGENT_ID, "message": message}, sort_keys=True)
 
 
-def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -> FastAPI:
+def build_app(
+    *, auth: AuthMode, db_file: Path, jwt_secret: str | None = None, user_isolation: bool = False
+) -> FastAPI:
     if auth not in AUTH_MODES:
         raise HarnessConfigError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
     if auth == "jwt" and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
@@ -67,6 +73,7 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
         teams=probes.teams,
         workflows=probes.workflows,
         telemetry=False,
+        user_isolation=user_isolation,
     )
     app = agent_os.get_app()
     if auth == "jwt" and jwt_secret is not None:
@@ -78,6 +85,8 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
             user_id_claim="sub",
             session_id_claim="session_id",
             scopes_claim="scopes",
+            # The middleware, not AgentOS, sets each request's isolation flag on a manual setup.
+            user_isolation=user_isolation,
         )
     return app
 
@@ -109,6 +118,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--auth", choices=AUTH_MODES, required=True)
     parser.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
     parser.add_argument("--jwt-secret", help=f"HS256 secret, at least {MIN_SECRET_BYTES} bytes (auth=jwt)")
+    parser.add_argument(
+        "--user-isolation", action="store_true", help="agno's per-user data isolation (user_isolation=True)"
+    )
     parser.add_argument("--log-level", default="warning")
     return parser.parse_args(argv)
 
@@ -120,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in AUTH_ENVIRONMENT:
         os.environ.pop(name, None)
     try:
-        app = build_app(auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret)
+        app = build_app(
+            auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret, user_isolation=args.user_isolation
+        )
     except HarnessConfigError as exc:
         print(f"agno_app: {exc}", file=sys.stderr)
         return 2

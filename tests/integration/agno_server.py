@@ -48,6 +48,7 @@ class AgnoServer:
     jwt_secret: str | None
     jwt_algorithm: str
     log_path: Path
+    user_isolation: bool = False
 
     @property
     def ws_url(self) -> str:
@@ -127,9 +128,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_agno_server(
-    auth: AuthMode, workdir: Path, *, startup_timeout_s: float = STARTUP_TIMEOUT_S
+    auth: AuthMode,
+    workdir: Path,
+    *,
+    startup_timeout_s: float = STARTUP_TIMEOUT_S,
+    user_isolation: bool = False,
 ) -> Iterator[AgnoServer]:
-    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
+    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens.
+
+    ``user_isolation=True`` starts it with agno's per-user data isolation on (``--user-isolation``).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48) if auth == "jwt" else None
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
@@ -138,13 +146,15 @@ def running_agno_server(
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
-    log_path = workdir / f"agno-{auth}.log"
+    name = f"agno-{auth}-isolated" if user_isolation else f"agno-{auth}"
+    log_path = workdir / f"{name}.log"
     server = AgnoServer(
         base_url=f"http://127.0.0.1:{port}",
         auth=auth,
         jwt_secret=secret,
         jwt_algorithm=JWT_ALGORITHM,
         log_path=log_path,
+        user_isolation=user_isolation,
     )
     command = [
         sys.executable,
@@ -155,10 +165,12 @@ def running_agno_server(
         "--auth",
         auth,
         "--db",
-        str(workdir / f"agno-{auth}.db"),
+        str(workdir / f"{name}.db"),
         "--log-level",
         "info",
     ]
+    if user_isolation:
+        command.append("--user-isolation")
     if secret is not None:
         command += ["--jwt-secret", secret]
     with log_path.open("wb") as log:
