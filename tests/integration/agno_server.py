@@ -25,7 +25,7 @@ from typing import Any, Literal, get_args
 import httpx
 import jwt
 
-AuthMode = Literal["jwt", "none", "jwt-isolated"]
+AuthMode = Literal["jwt", "none"]
 AUTH_MODES: tuple[AuthMode, ...] = get_args(AuthMode)
 JWT_ALGORITHM = "HS256"
 # Environment variables that would silently switch auth on (or add keys) in agno.
@@ -48,6 +48,7 @@ class AgnoServer:
     jwt_secret: str | None
     jwt_algorithm: str
     log_path: Path
+    user_isolation: bool = False
 
     @property
     def ws_url(self) -> str:
@@ -132,8 +133,12 @@ def running_agno_server(
     *,
     startup_timeout_s: float = STARTUP_TIMEOUT_S,
     extra_args: tuple[str, ...] = (),
+    user_isolation: bool = False,
 ) -> Iterator[AgnoServer]:
-    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
+    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens.
+
+    ``user_isolation=True`` starts it with agno's per-user data isolation on (``--user-isolation``).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48) if auth != "none" else None
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
@@ -142,13 +147,15 @@ def running_agno_server(
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
-    log_path = workdir / f"agno-{auth}.log"
+    name = f"agno-{auth}-isolated" if user_isolation else f"agno-{auth}"
+    log_path = workdir / f"{name}.log"
     server = AgnoServer(
         base_url=f"http://127.0.0.1:{port}",
         auth=auth,
         jwt_secret=secret,
         jwt_algorithm=JWT_ALGORITHM,
         log_path=log_path,
+        user_isolation=user_isolation,
     )
     command = [
         sys.executable,
@@ -159,10 +166,12 @@ def running_agno_server(
         "--auth",
         auth,
         "--db",
-        str(workdir / f"agno-{auth}.db"),
+        str(workdir / f"{name}.db"),
         "--log-level",
         "info",
     ]
+    if user_isolation:
+        command.append("--user-isolation")
     if secret is not None:
         command += ["--jwt-secret", secret]
     command += list(extra_args)

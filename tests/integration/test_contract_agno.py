@@ -45,9 +45,17 @@ EXPECTED_POSTURE = {
 @pytest.fixture(scope="module", params=["none", "jwt", "jwt-isolated"])
 def deployment(request: pytest.FixtureRequest) -> AgnoServer:
     """Each test that asks for it runs once per deployment."""
-    names = {"none": "agno_server_noauth", "jwt": "agno_server_jwt", "jwt-isolated": "agno_server_isolated"}
+    names = {
+        "none": "agno_server_noauth",
+        "jwt": "agno_server_jwt",
+        "jwt-isolated": "agno_server_jwt_isolated",
+    }
     server: AgnoServer = request.getfixturevalue(names[request.param])
     return server
+
+
+def _mode(server: AgnoServer) -> str:
+    return f"{server.auth}-isolated" if server.user_isolation else server.auth
 
 
 def _run(server: AgnoServer, profile: str, seed: int, tmp_path: Path) -> tuple[int, dict[str, object]]:
@@ -87,10 +95,10 @@ def test_agno_profile_holds_on_real_agno(deployment: AgnoServer, seed: int, tmp_
     assert report["crashed_checks"] == []
     assert code == 0
     # Deviations are reported, never hidden.
-    assert _clauses(report, Verdict.DEVIATION) == EXPECTED_SPEC_VIOLATIONS[deployment.auth]
+    assert _clauses(report, Verdict.DEVIATION) == EXPECTED_SPEC_VIOLATIONS[_mode(deployment)]
     posture = report["posture"]
     assert isinstance(posture, dict)
-    assert {k: posture[k]["setting"] for k in EXPECTED_POSTURE[deployment.auth]} == EXPECTED_POSTURE[
+    assert {k: posture[k]["setting"] for k in EXPECTED_POSTURE[_mode(deployment)]} == EXPECTED_POSTURE[
         deployment.auth
     ]
 
@@ -100,7 +108,7 @@ def test_spec_profile_fails_exactly_on_the_documented_deviations(
 ) -> None:
     code, report = _run(deployment, "spec", 7, tmp_path)
     assert code == 1
-    assert _clauses(report, Verdict.VIOLATED) == EXPECTED_SPEC_VIOLATIONS[deployment.auth]
+    assert _clauses(report, Verdict.VIOLATED) == EXPECTED_SPEC_VIOLATIONS[_mode(deployment)]
     profile = Profile("agno-3.1", AGNO_3_1)
     clauses = report["clauses"]
     assert isinstance(clauses, list)
