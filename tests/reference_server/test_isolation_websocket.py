@@ -79,13 +79,26 @@ def owner_read(client: TestClient, run_id: str, headers: dict[str, str]) -> dict
 
 @pytest.mark.parametrize("via", ["authenticate action", "handshake header"])
 def test_a_verified_socket_drops_the_frames_user_id(ws_client: TestClient, via: str) -> None:
+    token = hs_token(sub="bob", lifetime=DAY)
+    headers = bearer(token) if via == "handshake header" else {}
+    with ws_client.websocket_connect("/workflows/ws", headers=headers) as ws:
+        authenticate(ws, token if via == "authenticate action" else None)
+        frames = run_frames(ws, start(user_id="alice"))
+    assert echo_of(frames[-1][1])["ctx"]["user_id"] == "bob", "the frame's user_id never replaces the token's"
+
+
+@pytest.mark.parametrize("via", ["authenticate action", "handshake header"])
+def test_a_userless_token_takes_the_frames_user_id_but_owns_nothing_of_it(
+    ws_client: TestClient, via: str
+) -> None:
     token = hs_token(session_id="token-session", lifetime=DAY)  # verified, but no user
     headers = bearer(token) if via == "handshake header" else {}
     with ws_client.websocket_connect("/workflows/ws", headers=headers) as ws:
         authenticate(ws, token if via == "authenticate action" else None)
         frames = run_frames(ws, start(user_id="alice"))
-    echo = echo_of(frames[-1][1])
-    assert echo["ctx"]["user_id"] is None, "the frame's user_id never stands in for the token's"
+    # The spec's precedence: no verified user, so the frame's is ctx.user_id (as the form field over
+    # HTTP); but the run belongs to nobody, so alice never sees it.
+    assert echo_of(frames[-1][1])["ctx"]["user_id"] == "alice"
     alices = ws_client.get(
         "/workflows/probe-workflow-echo/runs", headers=bearer(hs_token(sub="alice", lifetime=DAY))
     )

@@ -8,11 +8,12 @@ and every error frame carries ``status`` and ``error_type`` so a 400, 403, 404 a
 500 can be told apart.
 
 Identity: on a socket verified with a token (the handshake's ``Authorization`` header or the
-``authenticate`` action) the token alone says who is calling, and a frame's ``user_id`` is
-dropped (as AgentOS does); the token is checked again before every start and continue, and
-once it has expired the socket gets an ``auth_error`` frame and is closed. On a socket that
-nobody verified, frame fields are the fallback, as form fields are over HTTP. Runs and
-sessions belong to the verified user (``Verified.owner``), as over HTTP.
+``authenticate`` action) whose user claim is set, that user is who is calling and a frame's
+``user_id`` is dropped (as AgentOS does); the token is checked again before every start and
+continue, and once it has expired the socket gets an ``auth_error`` frame and is closed. When no
+verified user is set (no token, or a token without a user), frame fields are the fallback for
+``ctx``, as form fields are over HTTP (the spec's precedence rule); they never make anyone an
+owner. Runs and sessions belong to the verified user (``Verified.owner``), as over HTTP.
 """
 
 from __future__ import annotations
@@ -238,8 +239,8 @@ class WorkflowSocket:
             raise WebSocketDisconnect(code=1008, reason=error.detail) from error
 
     def frame_user_id(self, message: Mapping[str, Any]) -> str | None:
-        """``ctx.user_id``: the token's user on a verified socket (the frame's dropped), else the frame's."""
-        if self.token is not None:
+        """``ctx.user_id``: the token's user when it has one (the frame's dropped), else the frame's."""
+        if self.verified.user_id:
             return self.verified.user_id
         return _text(message, "user_id")
 
