@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agentos_contract.spec import HTTP_RUN_MODES, RUN_MODES, RunMode
+
 REFERENCE = "factories-reference.txt"
 GUIDE = "agent-factory-guide.txt"
 HOUSE = "house rule"
@@ -28,14 +30,23 @@ class Clause:
     quote: str
     wire: bool
     needs_probes: bool
-    checks: tuple[str, ...] = ()
     test_nodes: tuple[str, ...] = ()
     # Why a house rule exists where the spec is silent (empty for the spec's own clauses).
     reason: str = ""
+    # The run modes (spec.RunMode) the clause applies to and is judged in; empty when it is not
+    # about a run (discovery, tokens, reads, ...).
+    modes: tuple[RunMode, ...] = ()
 
     @property
     def house(self) -> bool:
         return self.source == HOUSE
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The checks that declared this clause (``checks.registry``): derived, never written twice."""
+        from agentos_contract.checks.registry import checks_judging
+
+        return checks_judging(self.id)
 
 
 def _lib(*names: str) -> tuple[str, ...]:
@@ -50,7 +61,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Stable handle used in API URLs (e.g. POST /agents/{id}/runs).",
         wire=True,
         needs_probes=False,
-        checks=("discovery-lookup",),
     ),
     Clause(
         "C02",
@@ -59,7 +69,6 @@ CLAUSES: tuple[Clause, ...] = (
         "The produced component’s id is enforced to match this.",
         wire=True,
         needs_probes=True,
-        checks=("id-enforcement",),
     ),
     Clause(
         "C03",
@@ -80,6 +89,7 @@ CLAUSES: tuple[Clause, ...] = (
         test_nodes=_lib(
             "test_c04_factory_db_fills_a_falsy_component_db", "test_c04_c10_reference_post_resolve"
         ),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C05",
@@ -97,7 +107,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Callable invoked on every run-scoped request. Returns a fresh component of type T.",
         wire=True,
         needs_probes=True,
-        checks=("ledger-every-request",),
     ),
     Clause(
         "C07",
@@ -107,7 +116,7 @@ CLAUSES: tuple[Clause, ...] = (
         "coroutine and awaits it on every request.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C08",
@@ -117,7 +126,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Optional[str] | None | Description for UI discovery.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C09",
@@ -127,11 +135,10 @@ CLAUSES: tuple[Clause, ...] = (
         "Used for validation and OpenAPI schema generation.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C10",
-        "Post-resolve: id, db, store_events=True, initialize",
+        "Post-resolve sets store_events=True: per-step run events persist on the run output",
         REFERENCE,
         "id to match the factory’s id, fills the component’s db from the factory if unset, sets "
         "store_events=True so per-step run events persist on the run output, and runs the "
@@ -141,6 +148,7 @@ CLAUSES: tuple[Clause, ...] = (
         test_nodes=_lib(
             "test_c10_post_resolve_sets_id_db_and_store_events", "test_c04_c10_reference_post_resolve"
         ),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C11",
@@ -162,7 +170,7 @@ CLAUSES: tuple[Clause, ...] = (
         "AgentOS passes a RequestContext as the sole argument to every factory call.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C13",
@@ -172,7 +180,7 @@ CLAUSES: tuple[Clause, ...] = (
         "the typed fields.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C14",
@@ -183,7 +191,6 @@ CLAUSES: tuple[Clause, ...] = (
         "that has verified the request, never by client input.",
         wire=True,
         needs_probes=True,
-        checks=("smuggling",),
     ),
     Clause(
         "C15",
@@ -193,7 +200,6 @@ CLAUSES: tuple[Clause, ...] = (
         "verified middleware (e.g. JWTMiddleware).",
         wire=True,
         needs_probes=True,
-        checks=("trusted-from-token",),
     ),
     Clause(
         "C16",
@@ -202,7 +208,6 @@ CLAUSES: tuple[Clause, ...] = (
         "trusted.scopes | frozenset[str] | request.state.scopes | RBAC scopes set by verified middleware.",
         wire=True,
         needs_probes=True,
-        checks=("trusted-from-token",),
     ),
     Clause(
         "C17",
@@ -213,7 +218,7 @@ CLAUSES: tuple[Clause, ...] = (
         "claim). Wins if present.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "ws-identity"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C18",
@@ -222,7 +227,7 @@ CLAUSES: tuple[Clause, ...] = (
         "On POST /runs, if both are set and disagree, the form value is overridden and a warning is logged.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C19",
@@ -231,7 +236,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Explicit form field on the run request. Used only when no verified value is set.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "ws-identity"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C20",
@@ -241,7 +246,7 @@ CLAUSES: tuple[Clause, ...] = (
         "fallback [...] None.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=RUN_MODES,
     ),
     Clause(
         "C21",
@@ -250,7 +255,7 @@ CLAUSES: tuple[Clause, ...] = (
         "user_id and session_id follow the same precedence as the prototype path.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=("json",),
     ),
     Clause(
         "C22",
@@ -259,7 +264,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Caller identity. JWT claims reach this field only via JWTMiddleware setting request.state.user_id.",
         wire=True,
         needs_probes=True,
-        checks=("smuggling",),
     ),
     Clause(
         "C23",
@@ -269,7 +273,7 @@ CLAUSES: tuple[Clause, ...] = (
         "factory_input as a JSON string in the run request",
         wire=True,
         needs_probes=True,
-        checks=("valid-input",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C24",
@@ -278,7 +282,6 @@ CLAUSES: tuple[Clause, ...] = (
         "POST /workflows/{id}/runs/{run_id}/continue | Form field",
         wire=True,
         needs_probes=True,
-        checks=("continue-workflow",),
     ),
     Clause(
         "C25",
@@ -287,7 +290,6 @@ CLAUSES: tuple[Clause, ...] = (
         "GET /workflows/{id}/runs/{run_id} | Query parameter",
         wire=True,
         needs_probes=True,
-        checks=("workflow-get-routes",),
     ),
     Clause(
         "C26",
@@ -296,7 +298,6 @@ CLAUSES: tuple[Clause, ...] = (
         "GET /workflows/{id}/runs | Query parameter",
         wire=True,
         needs_probes=True,
-        checks=("workflow-get-routes",),
     ),
     Clause(
         "C27",
@@ -305,7 +306,6 @@ CLAUSES: tuple[Clause, ...] = (
         "WS /workflows/{id}/ws | JSON field in the message body",
         wire=True,
         needs_probes=True,
-        checks=("ws-run",),
     ),
     Clause(
         "C28",
@@ -315,7 +315,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Not read. The factory re-runs with ctx.input=None.",
         wire=True,
         needs_probes=True,
-        checks=("continue-agent-team",),
     ),
     Clause(
         "C29",
@@ -324,7 +323,6 @@ CLAUSES: tuple[Clause, ...] = (
         "POST .../cancel | Not read. The factory is not invoked.",
         wire=True,
         needs_probes=True,
-        checks=("cancel",),
     ),
     Clause(
         "C30",
@@ -333,7 +331,7 @@ CLAUSES: tuple[Clause, ...] = (
         "input_schema=SomeModel | ctx.input is a validated SomeModel instance.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input", "omitted-input"),
+        modes=("json", "sse"),
     ),
     Clause(
         "C31",
@@ -343,7 +341,7 @@ CLAUSES: tuple[Clause, ...] = (
         "failed validation against input_schema. Raised automatically by AgentOS.",
         wire=True,
         needs_probes=False,
-        checks=("invalid-input", "ws-validation"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C32",
@@ -352,7 +350,7 @@ CLAUSES: tuple[Clause, ...] = (
         "No input_schema | ctx.input is the parsed dict or None.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C33",
@@ -361,7 +359,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Validated against the factory’s input_schema if set. Otherwise the parsed JSON object or None.",
         wire=True,
         needs_probes=False,
-        checks=("non-object-input", "invalid-input", "ws-validation"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C34",
@@ -372,7 +370,6 @@ CLAUSES: tuple[Clause, ...] = (
         "otherwise.",
         wire=True,
         needs_probes=True,
-        checks=("omitted-input",),
     ),
     Clause(
         "C35",
@@ -381,7 +378,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Without an input_schema, omitted factory_input leaves ctx.input as None.",
         wire=True,
         needs_probes=True,
-        checks=("omitted-input",),
     ),
     Clause(
         "C36",
@@ -391,7 +387,7 @@ CLAUSES: tuple[Clause, ...] = (
         "before the factory runs.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input", "allowed-runs"),
+        modes=("json", "sse"),
     ),
     Clause(
         "C37",
@@ -400,7 +396,7 @@ CLAUSES: tuple[Clause, ...] = (
         "If factory_input does not validate, AgentOS returns 400 before the factory runs.",
         wire=True,
         needs_probes=True,
-        checks=("invalid-input", "validation-before-permission"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C38",
@@ -411,7 +407,7 @@ CLAUSES: tuple[Clause, ...] = (
         "callers with HTTP 403.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C39",
@@ -420,7 +416,7 @@ CLAUSES: tuple[Clause, ...] = (
         "FactoryError | 500 | Base for all factory errors.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C40",
@@ -429,7 +425,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A bad return type [...] surfaces as 500.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C41",
@@ -438,7 +434,7 @@ CLAUSES: tuple[Clause, ...] = (
         "any uncaught exception inside the factory surfaces as 500.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C42",
@@ -473,7 +469,6 @@ CLAUSES: tuple[Clause, ...] = (
         "falls back to event-buffer / DB lookup.",
         wire=True,
         needs_probes=True,
-        checks=("ws-continue",),
         test_nodes=_lib("test_c44_lookup_without_context_raises_factory_context_required"),
     ),
     Clause(
@@ -483,7 +478,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Register it in AgentOS(agents=[...]) alongside any prototype agents.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C46",
@@ -494,7 +488,6 @@ CLAUSES: tuple[Clause, ...] = (
         "\\ -F 'user_id=tenant_42' \\ -F 'stream=false'",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
     ),
     Clause(
         "H01",
@@ -503,7 +496,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Unknown component ids (and unknown run ids once the factory resolved) answer 404.",
         wire=True,
         needs_probes=False,
-        checks=("unknown-ids",),
     ),
     Clause(
         "H02",
@@ -512,7 +504,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A 500 body names the failure class, never str(exc) of the factory's exception.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table",),
+        modes=RUN_MODES,
     ),
     Clause(
         "H03",
@@ -521,7 +513,6 @@ CLAUSES: tuple[Clause, ...] = (
         "A malformed, wrongly signed, expired or alg=none bearer token answers 401.",
         wire=True,
         needs_probes=False,
-        checks=("bad-tokens",),
     ),
     Clause(
         "H04",
@@ -531,7 +522,7 @@ CLAUSES: tuple[Clause, ...] = (
         "or stream omitted, never an SSE stream.",
         wire=True,
         needs_probes=False,
-        checks=("non-object-input", "exception-table"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "H05",
@@ -542,7 +533,6 @@ CLAUSES: tuple[Clause, ...] = (
         "afterwards (read back as its owner).",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="Factories exist so that one deployment serves many tenants (the guide's first "
         "example builds a per-tenant assistant from ctx.user_id); a tenant that can read, cancel or "
         "even detect another's runs defeats that, whatever the factory does.",
@@ -556,7 +546,6 @@ CLAUSES: tuple[Clause, ...] = (
         "run; a deployment may refuse such callers outright (401 or 403).",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "smuggling", "ws-identity", "tenant-isolation"),
         reason="Factories exist so that one deployment serves many tenants. A token without a user names "
         "no tenant, so "
         "it must not reach any tenant's runs; agno's user_isolation=True refuses it with 403.",
@@ -569,7 +558,6 @@ CLAUSES: tuple[Clause, ...] = (
         "another caller tried, the owner's paused run stays paused and its owner's continue completes it.",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="A run's stored user_id is how its owner finds it again and how every later read is "
         "authorized; a request that rewrites it hands the run to someone else.",
     ),
@@ -581,7 +569,6 @@ CLAUSES: tuple[Clause, ...] = (
         "callers post with its session_id never appear in its owner's listing.",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="A session is a tenant's conversation history; runs written into it by others would be "
         "read back to the owner's model as if the owner had said them.",
     ),
@@ -593,7 +580,6 @@ CLAUSES: tuple[Clause, ...] = (
         "their own RequestContext (at least 32 interleaved requests across kinds, streamed and not).",
         wire=True,
         needs_probes=True,
-        checks=("concurrent-contexts",),
         reason="The spec builds a fresh component per request; a server or factory that reuses a built "
         "component or context across requests shows one tenant another's identity or input.",
     ),
@@ -608,3 +594,8 @@ def clauses_judged_by(check: str) -> tuple[str, ...]:
 
 def all_check_names(clauses: Iterable[Clause] = CLAUSES) -> frozenset[str]:
     return frozenset(name for clause in clauses for name in clause.checks)
+
+
+def library_only(clauses: Iterable[Clause] = CLAUSES) -> tuple[Clause, ...]:
+    """The clauses no deployment can show over the wire (judged by unit tests alone)."""
+    return tuple(clause for clause in clauses if not clause.wire)

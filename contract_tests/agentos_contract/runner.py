@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from agentos_contract.checks import CHECKS, CheckSpec
 from agentos_contract.checks.base import Check, Suite
 from agentos_contract.checks.posture import find_posture
-from agentos_contract.clauses import CLAUSES, clauses_judged_by
+from agentos_contract.clauses import CLAUSES
 from agentos_contract.config import SuiteConfig
 from agentos_contract.discovery import Deployment, DiscoveryError, discover
 from agentos_contract.model import NotJudged, Verdict
@@ -51,6 +51,11 @@ def _missing_requirement(spec: CheckSpec, suite: Suite) -> str | None:
     config = suite.config
     if spec.needs_probes and not suite.deployment.probed:
         return "the deployment has no probes (docs/probe-protocol.md): add probe_factories(db)"
+    if spec.needs_probes and suite.deployment.probe_version < spec.probe_version:
+        return (
+            f"the deployment's probes speak protocol v{suite.deployment.probe_version}; this check needs "
+            f"v{spec.probe_version} (docs/probe-protocol.md)"
+        )
     if spec.needs_jwt and not config.jwt_mode:
         return "no JWT configuration (--jwt-secret/--jwt-private-key or --token)"
     if spec.needs_minter and config.minter is None:
@@ -95,8 +100,9 @@ async def run_suite(
     crashed: list[str] = []
     stopped: str | None = None
     for spec in CHECKS:
-        clauses = clauses_judged_by(spec.name)
-        if config.only_clauses and not set(clauses) & config.only_clauses:
+        clauses = spec.clauses
+        # Setup checks run whatever --clauses selects: other checks rely on what they find.
+        if config.only_clauses and not spec.setup and not set(clauses) & config.only_clauses:
             continue
         if stopped is not None:
             suite.not_judged.append(NotJudged(spec.name, clauses, stopped))
@@ -108,7 +114,7 @@ async def run_suite(
             continue
         progress(f"- {spec.name} ({', '.join(clauses)})")
         try:
-            await spec.run(Check(suite, spec.name))
+            await spec.run(Check(suite, spec.name, spec.clauses))
         except BudgetExhausted as exc:
             stopped = f"not run: {exc}"
             suite.not_judged.append(NotJudged(spec.name, clauses, f"stopped: {exc}"))

@@ -4,8 +4,9 @@ factory_input that is not a JSON object, bad tokens, and (only when allowed) rea
 from __future__ import annotations
 
 from agentos_contract.checks.base import OMIT, Check, describe, unique
-from agentos_contract.discovery import KINDS, collection
-from agentos_contract.target import Answer
+from agentos_contract.checks.registry import check as register
+from agentos_contract.judgements import error_shape_ok as error_shape_ok
+from agentos_contract.spec import KINDS, collection
 
 # Fixed inputs no conforming server accepts, one per way of not being a JSON object.
 NOT_AN_OBJECT = ("{bad", "[1, 2]", '"hello"', "5", "null", "true")
@@ -14,12 +15,7 @@ NON_PROBE_SAMPLE = ("{bad", "[1, 2]")
 MAX_NON_PROBE_FACTORIES = 20
 
 
-def error_shape_ok(answer: Answer) -> bool:
-    """A complete JSON ``{"detail": ...}`` answer (a dropped or cut-short exchange never is)."""
-    body = answer.json()
-    return not answer.failed and answer.is_json and isinstance(body, dict) and "detail" in body
-
-
+@register("discovery-lookup", clauses=("C01",))
 async def discovery_lookup(check: Check) -> None:
     """C01: every listed factory is reachable by its id."""
     for component in check.deployment.factories()[:50]:
@@ -37,6 +33,7 @@ async def discovery_lookup(check: Check) -> None:
         )
 
 
+@register("unknown-ids", clauses=("H01",))
 async def unknown_ids(check: Check) -> None:
     """H01: unknown component ids (and unknown runs of a working factory) answer 404."""
     headers, _ = check.suite.caller()
@@ -77,6 +74,7 @@ async def unknown_ids(check: Check) -> None:
         )
 
 
+@register("non-object-input", clauses=("C33", "H04"))
 async def non_object_input(check: Check) -> None:
     """C33 and H04: factory_input that is not a JSON object gets a JSON 400, streaming or not."""
     factories = [c for c in check.deployment.factories() if c.is_probe]
@@ -114,6 +112,7 @@ async def non_object_input(check: Check) -> None:
                 break  # a broken server just ran a real factory: do not run it again
 
 
+@register("bad-tokens", clauses=("H03",), needs_jwt=True)
 async def bad_tokens(check: Check) -> None:
     """H03: a token that is malformed, wrongly signed, expired or unsigned answers 401."""
     minter = check.suite.config.minter
@@ -141,6 +140,7 @@ async def bad_tokens(check: Check) -> None:
         )
 
 
+@register("allowed-runs", clauses=("C36",), last=True)
 async def allowed_runs(check: Check) -> None:
     """C36 on real factories, only within ``--allow-runs``: input every schema accepts is not 400."""
     for component in check.deployment.factories():

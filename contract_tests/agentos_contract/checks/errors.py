@@ -3,67 +3,40 @@
 from __future__ import annotations
 
 from agentos_contract.checks.base import TRACE_HEADER, Check, describe, unique
-from agentos_contract.checks.blackbox import error_shape_ok
-from agentos_contract.discovery import KINDS, SCOPES
-
-SECRETS = ("probe-crash-secret-7f3a", "probe-factory-error-secret-91c2")
-
-# probe name -> (clause, expected status, what it does)
-TABLE = (
-    ("scope", "C38", 403, "raises FactoryPermissionError"),
-    ("factory-error", "C39", 500, "raises FactoryError"),
-    ("wrong-type", "C40", 500, "returns the wrong component type"),
-    ("crash", "C41", 500, "raises RuntimeError"),
-)
+from agentos_contract.checks.registry import check as register
+from agentos_contract.judgements import judge_exception
+from agentos_contract.spec import BEHAVIOUR_ROWS, KINDS, RUN_SCOPES
 
 
+@register("exception-table", clauses=("C38", "C39", "C40", "C41", "H02", "H04"), needs_probes=True)
 async def exception_table(check: Check) -> None:
     """C38-C41, H02, H04."""
     for kind in KINDS:
-        for name, clause, status, what in TABLE:
+        for name, row in BEHAVIOUR_ROWS:
             probe = check.deployment.probe(kind, name)
             if probe is None:
-                check.not_judged((clause,), f"probe-{kind}-{name} is not listed")
+                check.not_judged((row.clause,), f"probe-{kind}-{name} is not listed")
                 continue
             for stream in (False, True):
                 headers, _ = check.suite.caller()
                 answer = await check.run(probe, stream=stream, headers=headers)
-                facts = {"kind": kind, "probe_behaviour": name, "stream": stream, "status": answer.status}
-                check.record(
-                    clause,
-                    answer.status == status,
-                    f"{probe.id} ({what}, stream={str(stream).lower()}) answers {status}",
-                    describe(answer),
+                check.record_all(
+                    judge_exception(answer, row, f"{probe.id} ({row.what}, stream={str(stream).lower()})"),
                     answer.exchange,
-                    **facts,
+                    kind=kind,
+                    probe_behaviour=name,
+                    stream=stream,
+                    mode="sse" if stream else "json",
+                    status=answer.status,
                 )
-                check.record(
-                    "H04",
-                    error_shape_ok(answer) if answer.status >= 400 or answer.failed else True,
-                    f'{probe.id}: the error is JSON {{"detail": ...}} (stream={str(stream).lower()})',
-                    describe(answer),
-                    answer.exchange,
-                    **facts,
-                )
-                if status == 500:
-                    leaked = any(secret in answer.text for secret in SECRETS)
-                    check.record(
-                        "H02",
-                        not leaked,
-                        f"{probe.id}: the 500 body does not contain the exception's text",
-                        describe(answer),
-                        answer.exchange,
-                        leaked=leaked,
-                        **facts,
-                    )
         gate = check.deployment.probe(kind, "scope")
-        if gate is not None and (check.suite.can_mint or SCOPES[kind] in check.suite.caller()[1].scopes):
-            headers, _ = check.suite.caller((SCOPES[kind],))
+        if gate is not None and (check.suite.can_mint or RUN_SCOPES[kind] in check.suite.caller()[1].scopes):
+            headers, _ = check.suite.caller((RUN_SCOPES[kind],))
             answer = await check.run(gate, headers=headers)
             check.record(
                 "C38",
                 answer.status == 200,
-                f"{gate.id} with scope {SCOPES[kind]} answers 200",
+                f"{gate.id} with scope {RUN_SCOPES[kind]} answers 200",
                 describe(answer),
                 answer.exchange,
                 kind=kind,
@@ -71,6 +44,7 @@ async def exception_table(check: Check) -> None:
             )
 
 
+@register("cancel", clauses=("C29",), needs_probes=True)
 async def cancel(check: Check) -> None:
     """C29: cancel never invokes the factory (judged by status, and by the ledger when it works)."""
     for kind in KINDS:

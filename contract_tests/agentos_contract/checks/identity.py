@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
-from agentos_contract.discovery import KINDS, SCOPES, Component, Kind
+from agentos_contract.checks.registry import check as register
+from agentos_contract.discovery import Component
 from agentos_contract.posture import NO_USER_REFUSED, REFUSALS
+from agentos_contract.spec import KINDS, RUN_SCOPES, Kind
 from agentos_contract.target import Answer
 
 
@@ -46,10 +48,11 @@ def refused_without_user(check: Check, identity: Identity, refused: bool, what: 
     check.record(
         "H06", True, "a token without a user is refused outright (or served as nobody)", what, **facts
     )
-    check.not_judged(("C19", "C20", "C21"), NO_USER_REFUSED)
+    check.not_judged_mine(("C19", "C20", "C21"), NO_USER_REFUSED)
     return True
 
 
+@register("identity-matrix", clauses=("C17", "C18", "C19", "C20", "C21", "H06"), needs_probes=True)
 async def identity_matrix(check: Check) -> None:
     """C17-C21 on POST /runs for every kind, and the prototype path for comparison."""
     cells = (
@@ -216,6 +219,7 @@ def _smuggling_channels(kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
+@register("smuggling", clauses=("C14", "C22", "H06"), needs_probes=True)
 async def smuggling(check: Check) -> None:
     """C14, C22: claims, scopes and identity sent through client channels never reach ctx, whether
     the caller has a verified user or not (the latter with a token without a user, or no token)."""
@@ -278,18 +282,19 @@ async def _smuggle(
             answer.exchange,
             **facts,
         )
-    if gate is not None and SCOPES[kind] not in identity.scopes:
+    if gate is not None and RUN_SCOPES[kind] not in identity.scopes:
         answer = await check.run(gate, headers=headers, extra_form=extra_form, params=params)
         check.record(
             "C14",
             answer.status == 403,
-            f"{gate.id} still refuses (403) when {SCOPES[kind]} is only smuggled via {channel}",
+            f"{gate.id} still refuses (403) when {RUN_SCOPES[kind]} is only smuggled via {channel}",
             describe(answer),
             answer.exchange,
             **facts,
         )
 
 
+@register("trusted-from-token", clauses=("C15", "C16"), needs_probes=True, needs_jwt=True)
 async def trusted_from_token(check: Check) -> None:
     """C15, C16: the verified token's claims and scopes are what ctx.trusted holds."""
     marker = unique("claim")

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from agentos_contract.checks.base import TRACE_HEADER, Check, describe, echo_of, unique
 from agentos_contract.checks.blackbox import MAX_NON_PROBE_FACTORIES, error_shape_ok
+from agentos_contract.checks.registry import check as register
 from agentos_contract.discovery import KINDS, Component
 from agentos_contract.model import Observation
 from agentos_contract.schema_strategies import UnsupportedSchema
@@ -26,6 +27,7 @@ def _probes(check: Check) -> list[Component]:
     return [p for kind in KINDS for name in PROBE_INPUT_NAMES if (p := check.deployment.probe(kind, name))]
 
 
+@register("valid-input", clauses=("C23", "C30", "C32", "C36"), needs_probes=True)
 async def valid_input(check: Check) -> None:
     """C23, C30, C32, C36: every input the schema allows is accepted and reaches ctx.input."""
     probes = _probes(check)
@@ -109,6 +111,7 @@ async def valid_input(check: Check) -> None:
         await check.prop(probe.id, strategy, body)
 
 
+@register("invalid-input", clauses=("C31", "C33", "C37"))
 async def invalid_input(check: Check) -> None:
     """C31, C33, C37: every input the spec rejects gets exactly 400, before the factory runs."""
     targets = _probes(check)
@@ -178,6 +181,7 @@ async def invalid_input(check: Check) -> None:
             )
 
 
+@register("omitted-input", clauses=("C30", "C34", "C35"), needs_probes=True)
 async def omitted_input(check: Check) -> None:
     """C30, C34, C35: omitted input is validated as {}; without a schema ctx.input is None."""
     for kind in KINDS:
@@ -232,6 +236,7 @@ async def omitted_input(check: Check) -> None:
             )
 
 
+@register("validation-before-permission", clauses=("C37",), needs_probes=True)
 async def validation_before_permission(check: Check) -> None:
     """C37: invalid input to a scope-gated factory is 400 (validation), not 403 (the factory)."""
     for kind in KINDS:

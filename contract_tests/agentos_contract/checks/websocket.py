@@ -18,9 +18,12 @@ from typing import Any
 from agentos_contract.checks.base import ALL_SCOPES, Check, unique
 from agentos_contract.checks.identity import refused_without_user
 from agentos_contract.checks.lifecycle import confirmed, pause
+from agentos_contract.checks.registry import check as register
 from agentos_contract.echo import Echo, parse_echo
+from agentos_contract.judgements import judge_error_frame
 from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
+from agentos_contract.spec import BEHAVIOUR_ROWS
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
 
@@ -131,6 +134,7 @@ def _describe(result: WsResult) -> str:
     return f"{result.outcome}; frames: {result.frames[-3:]!r}"
 
 
+@register("ws-run", clauses=("C27",), needs_probes=True, needs_websocket=True, setup=True)
 async def ws_run_check(check: Check) -> None:
     """C27: a start-workflow message's factory_input reaches ctx.input, on the spec's route."""
     probe = check.deployment.probe("workflow", "echo")
@@ -195,6 +199,7 @@ async def ws_run_check(check: Check) -> None:
         )
 
 
+@register("ws-validation", clauses=("C31", "C33"), needs_probes=True, needs_websocket=True)
 async def ws_validation(check: Check) -> None:
     """C31, C33 over the WebSocket: invalid factory_input is a 400 error frame, before the factory."""
     echo = check.deployment.probe("workflow", "echo")
@@ -238,33 +243,26 @@ async def ws_validation(check: Check) -> None:
             )
 
 
-_WS_TABLE = (
-    ("scope", "C38", 403),
-    ("factory-error", "C39", 500),
-    ("wrong-type", "C40", 500),
-    ("crash", "C41", 500),
-)
-
-
+@register("ws-errors", clauses=("C38", "C39", "C40", "C41", "H02"), needs_probes=True, needs_websocket=True)
 async def ws_errors(check: Check) -> None:
     """C38-C41 over the WebSocket: each failure is an error frame carrying its status."""
-    for name, clause, status in _WS_TABLE:
+    for name, row in BEHAVIOUR_ROWS:
         probe = check.deployment.probe("workflow", name)
         if probe is None:
             continue
         scopes = () if name == "scope" else ALL_SCOPES
         headers, _ = check.suite.caller(scopes)
         result = await ws_start(check, probe.id, headers)
-        check.record(
-            clause,
-            result.outcome == "error-frame" and result.frame_status == status,
-            f"{probe.id} over the WebSocket gives an error frame with status {status}",
-            _describe(result),
+        check.record_all(
+            judge_error_frame(
+                result.outcome, result.frame_status, result.error, row, probe.id, _describe(result)
+            ),
             result.exchange,
             probe_behaviour=name,
             outcome=result.outcome,
             frame_status=result.frame_status,
             error=result.error or "",
+            mode="websocket",
         )
 
 
@@ -274,6 +272,9 @@ def _source(seen: Any, verified: str | None, form: str | None) -> str:
     return "verified" if seen == verified else "form" if seen == form else "other"
 
 
+@register(
+    "ws-identity", clauses=("C17", "C19", "H06"), needs_probes=True, needs_websocket=True, needs_minter=True
+)
 async def ws_identity(check: Check) -> None:
     """C17, C19 over the WebSocket: verified token values win, message fields are the fallback."""
     probe = check.deployment.probe("workflow", "echo")
@@ -328,6 +329,7 @@ async def ws_identity(check: Check) -> None:
             )
 
 
+@register("ws-continue", clauses=("C44",), needs_probes=True, needs_websocket=True)
 async def ws_continue(check: Check) -> None:
     """C44: continuing a paused factory workflow over the WebSocket never surfaces FactoryContextRequired."""
     probe = check.deployment.probe("workflow", "pause")
@@ -366,12 +368,3 @@ async def ws_continue(check: Check) -> None:
         error=result.error or "",
         outcome=result.outcome,
     )
-
-
-WS_CHECKS = {
-    "ws-run": ws_run_check,
-    "ws-validation": ws_validation,
-    "ws-errors": ws_errors,
-    "ws-identity": ws_identity,
-    "ws-continue": ws_continue,
-}
