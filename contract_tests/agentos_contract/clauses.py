@@ -84,8 +84,8 @@ CLAUSES: tuple[Clause, ...] = (
         "The factory's db is the fallback for a falsy component db",
         REFERENCE,
         "Used as the fallback db if the produced component’s db attribute is falsy.",
-        wire=False,
-        needs_probes=False,
+        wire=True,
+        needs_probes=True,
         test_nodes=_lib(
             "test_c04_factory_db_fills_a_falsy_component_db", "test_c04_c10_reference_post_resolve"
         ),
@@ -143,8 +143,8 @@ CLAUSES: tuple[Clause, ...] = (
         "id to match the factory’s id, fills the component’s db from the factory if unset, sets "
         "store_events=True so per-step run events persist on the run output, and runs the "
         "component-specific initialize_*().",
-        wire=False,
-        needs_probes=False,
+        wire=True,
+        needs_probes=True,
         test_nodes=_lib(
             "test_c10_post_resolve_sets_id_db_and_store_events", "test_c04_c10_reference_post_resolve"
         ),

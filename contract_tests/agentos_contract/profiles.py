@@ -180,6 +180,15 @@ AGNO_3_1 = (
         "factory: <str(exc)>', leaking the exception text (FactoryError texts stay hidden).",
         {"check": "exception-table", "probe_behaviour": "crash", "leaked": True},
     ),
+    # Measured for the suite's probe protocol v2 (docs/agno-compat.md, "Probe protocol v2").
+    Deviation(
+        "agno-3.1/ev1",
+        "C10",
+        "agno 3.1.10 keeps a factory run's per-step events only when the run was streamed: after a "
+        "stream=false run (and a background run) the stored run's events is [] although the factory "
+        "set store_events=True.",
+        {"check": "stored-runs", "mode": ["json", "background"], "events": "empty"},
+    ),
     # Tenant isolation (wire-notes section 12): agno keeps tenants apart only with
     # user_isolation=True, which defaults to off. Accepted only where the run found isolation off;
     # with it on, agno holds H05-H08 and these signatures match nothing.

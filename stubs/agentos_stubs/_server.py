@@ -78,6 +78,7 @@ from ._wire import (
     run_events,
     run_output,
     run_summary,
+    stored_events,
 )
 
 __all__ = ["Profile", "StubServer"]
@@ -542,6 +543,11 @@ class StubServer:
             run.pause = PauseArtefacts()
         else:
             run.content = render_reply(component, result)
+            if component.is_factory:
+                # The factory's post-resolve sets store_events=True.
+                run.events = stored_events(
+                    run, streamed=stream and not background, agno=self._profile() == "agno"
+                )
         self._runs.add(run)
         if background and not stream:
             return json_response(202, background_body(run)), None

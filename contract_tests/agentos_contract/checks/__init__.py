@@ -13,6 +13,7 @@ from agentos_contract.checks import (  # noqa: F401  (imported to register their
     isolation,
     lifecycle,
     runs,
+    stored,
     validation,
     websocket,
 )
