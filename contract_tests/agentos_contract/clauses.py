@@ -370,6 +370,7 @@ CLAUSES: tuple[Clause, ...] = (
         "otherwise.",
         wire=True,
         needs_probes=True,
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C35",
@@ -387,7 +388,7 @@ CLAUSES: tuple[Clause, ...] = (
         "before the factory runs.",
         wire=True,
         needs_probes=True,
-        modes=("json", "sse"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C37",
@@ -488,6 +489,16 @@ CLAUSES: tuple[Clause, ...] = (
         "\\ -F 'user_id=tenant_42' \\ -F 'stream=false'",
         wire=True,
         needs_probes=True,
+    ),
+    Clause(
+        "C47",
+        "A FactoryValidationError the factory raises itself gives 400",
+        REFERENCE,
+        "The router maps them to HTTP status codes:  [...] FactoryValidationError | 400 | "
+        "factory_input failed validation against input_schema.",
+        wire=True,
+        needs_probes=True,
+        modes=RUN_MODES,
     ),
     Clause(
         "H01",

@@ -85,6 +85,8 @@ def _list_clauses() -> None:
         if clause.reason:
             print(f"     why: {clause.reason}")
         print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
+        if clause.modes:
+            print(f"     run modes: {', '.join(clause.modes)}")
 
 
 def _list_profiles() -> None:

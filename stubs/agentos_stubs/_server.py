@@ -455,8 +455,12 @@ class StubServer:
         elif isinstance(exc, FactoryError) or (component.is_factory and not leak):
             error = HTTPError(500, f"{kind_title(kind)} factory error")
         elif component.is_factory:
-            # agno puts str(exc) of a plain exception in the 500 body (wire notes section 5).
-            error = HTTPError(500, f"Error in {kind} factory: {exc}")
+            # agno puts str(exc) of a plain exception in the 500 body (wire notes section 5); when
+            # str() itself raises, agno's last-resort handler answers for that second exception.
+            try:
+                error = HTTPError(500, f"Error in {kind} factory: {exc}")
+            except Exception as unprintable:
+                error = HTTPError(500, f"Internal server error ({type(unprintable).__name__})")
         else:
             error = HTTPError(500, "Internal Server Error")
         error.fault = fault.kind if fault is not None else None

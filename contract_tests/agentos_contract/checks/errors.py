@@ -1,34 +1,79 @@
-"""The spec's exception table over HTTP (stream false and true), and cancel."""
+"""The spec's exception table in every HTTP run mode, and cancel."""
 
 from __future__ import annotations
 
-from agentos_contract.checks.base import TRACE_HEADER, Check, describe, unique
+from typing import Any
+
+from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, describe, unique
 from agentos_contract.checks.registry import check as register
+from agentos_contract.discovery import Component
 from agentos_contract.judgements import judge_exception
-from agentos_contract.spec import BEHAVIOUR_ROWS, KINDS, RUN_SCOPES
+from agentos_contract.spec import (
+    BEHAVIOUR_ROWS,
+    EXCEPTION_TABLE,
+    HTTP_RUN_MODES,
+    KINDS,
+    RUN_SCOPES,
+    ExceptionRow,
+    RunMode,
+)
+
+# A server that falls over on an exception may close the connection after answering (uvicorn does
+# after an unhandled one); each failing run goes on a connection of its own, so the next request
+# never inherits a dead one and its answer is judged for what it asked.
+CLOSE = {"Connection": "close"}
 
 
-@register("exception-table", clauses=("C38", "C39", "C40", "C41", "H02", "H04"), needs_probes=True)
+async def _judge_row(check: Check, probe: Component, row: ExceptionRow, mode: RunMode, **facts: Any) -> None:
+    headers, _ = check.suite.caller()
+    raised = facts.get("raised", row.raised)
+    factory_input = {"raise": raised} if facts.get("probe_behaviour") == "raise" else OMIT
+    answer = await check.run(
+        probe,
+        factory_input=factory_input,
+        stream=mode == "sse",
+        headers={**headers, **CLOSE},
+        extra_form=[("background", "true")] if mode == "background" else (),
+    )
+    check.record_all(
+        judge_exception(answer, row, f"{probe.id} ({row.what}, {mode})"),
+        answer.exchange,
+        kind=probe.kind,
+        mode=mode,
+        raised=raised,
+        status=answer.status,
+        **facts,
+    )
+
+
+@register(
+    "exception-table",
+    clauses=("C38", "C39", "C40", "C41", "C47", "H02", "H04"),
+    needs_probes=True,
+)
 async def exception_table(check: Check) -> None:
-    """C38-C41, H02, H04."""
+    """The spec's exception table (C38-C41, C47) in every HTTP run mode, with H02 and H04 on each:
+    the v1 probes that fail by behaviour, and the v2 raise-probes (sync and async) for every row."""
+    raise_probes = check.deployment.probe_version >= 2
+    if not raise_probes:
+        check.not_judged(("C47",), "the deployment's probes speak protocol v1: no raise-probes")
     for kind in KINDS:
         for name, row in BEHAVIOUR_ROWS:
             probe = check.deployment.probe(kind, name)
             if probe is None:
                 check.not_judged((row.clause,), f"probe-{kind}-{name} is not listed")
                 continue
-            for stream in (False, True):
-                headers, _ = check.suite.caller()
-                answer = await check.run(probe, stream=stream, headers=headers)
-                check.record_all(
-                    judge_exception(answer, row, f"{probe.id} ({row.what}, stream={str(stream).lower()})"),
-                    answer.exchange,
-                    kind=kind,
-                    probe_behaviour=name,
-                    stream=stream,
-                    mode="sse" if stream else "json",
-                    status=answer.status,
-                )
+            for mode in HTTP_RUN_MODES:
+                await _judge_row(check, probe, row, mode, probe_behaviour=name, callable="sync")
+        for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
+            probe = check.deployment.probe(kind, suffix) if raise_probes else None
+            if probe is None:
+                if raise_probes:
+                    check.not_judged(("C47",), f"probe-{kind}-{suffix} is not listed")
+                continue
+            for row in EXCEPTION_TABLE:
+                for mode in HTTP_RUN_MODES:
+                    await _judge_row(check, probe, row, mode, probe_behaviour="raise", callable=callable_kind)
         gate = check.deployment.probe(kind, "scope")
         if gate is not None and (check.suite.can_mint or RUN_SCOPES[kind] in check.suite.caller()[1].scopes):
             headers, _ = check.suite.caller((RUN_SCOPES[kind],))

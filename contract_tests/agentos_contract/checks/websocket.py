@@ -23,7 +23,7 @@ from agentos_contract.echo import Echo, parse_echo
 from agentos_contract.judgements import judge_error_frame
 from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
-from agentos_contract.spec import BEHAVIOUR_ROWS
+from agentos_contract.spec import BEHAVIOUR_ROWS, EXCEPTION_TABLE, ExceptionRow
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
 
@@ -243,9 +243,15 @@ async def ws_validation(check: Check) -> None:
             )
 
 
-@register("ws-errors", clauses=("C38", "C39", "C40", "C41", "H02"), needs_probes=True, needs_websocket=True)
+@register(
+    "ws-errors",
+    clauses=("C38", "C39", "C40", "C41", "C47", "H02"),
+    needs_probes=True,
+    needs_websocket=True,
+)
 async def ws_errors(check: Check) -> None:
-    """C38-C41 over the WebSocket: each failure is an error frame carrying its status."""
+    """The exception table over the WebSocket: each failure is an error frame carrying its status,
+    and a 500's frame does not carry the exception's text (H02); v1 probes and v2 raise-probes."""
     for name, row in BEHAVIOUR_ROWS:
         probe = check.deployment.probe("workflow", name)
         if probe is None:
@@ -253,17 +259,39 @@ async def ws_errors(check: Check) -> None:
         scopes = () if name == "scope" else ALL_SCOPES
         headers, _ = check.suite.caller(scopes)
         result = await ws_start(check, probe.id, headers)
-        check.record_all(
-            judge_error_frame(
-                result.outcome, result.frame_status, result.error, row, probe.id, _describe(result)
-            ),
-            result.exchange,
-            probe_behaviour=name,
-            outcome=result.outcome,
-            frame_status=result.frame_status,
-            error=result.error or "",
-            mode="websocket",
-        )
+        _record_frame(check, result, row, probe.id, probe_behaviour=name, callable="sync")
+    if check.deployment.probe_version < 2:
+        check.not_judged(("C47",), "the deployment's probes speak protocol v1: no raise-probes")
+        return
+    for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
+        probe = check.deployment.probe("workflow", suffix)
+        if probe is None:
+            check.not_judged(("C47",), f"probe-workflow-{suffix} is not listed")
+            continue
+        headers, _ = check.suite.caller(ALL_SCOPES)
+        for row in EXCEPTION_TABLE:
+            result = await ws_start(check, probe.id, headers, factory_input={"raise": row.raised})
+            _record_frame(check, result, row, probe.id, probe_behaviour="raise", callable=callable_kind)
+
+
+def _record_frame(check: Check, result: WsResult, row: ExceptionRow, probe_id: str, **facts: Any) -> None:
+    check.record_all(
+        judge_error_frame(
+            result.outcome,
+            result.frame_status,
+            result.error,
+            row,
+            f"{probe_id} ({row.what})",
+            _describe(result),
+        ),
+        result.exchange,
+        outcome=result.outcome,
+        frame_status=result.frame_status,
+        error=result.error or "",
+        raised=row.raised,
+        mode="websocket",
+        **facts,
+    )
 
 
 def _source(seen: Any, verified: str | None, form: str | None) -> str:
