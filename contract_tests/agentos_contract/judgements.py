@@ -150,17 +150,24 @@ def judge_identity_field(
     label: str,
     output: Any = None,
     output_checked: bool = False,
+    post_runs: bool = True,
 ) -> Judgement:
     """One identity field against the precedence rule: ctx (and the run output when
-    ``output_checked``) show the verified value, else the form value, else None."""
+    ``output_checked``) show the verified value, else the form value, else None.
+
+    C18 (a disagreeing form value is overridden) is the spec's sentence about POST /runs; on other
+    routes (``post_runs=False``: continue, the WebSocket) the verified value winning is C17."""
     expected = expected_identity(verified, form)
+    clause = identity_clause(verified, form)
+    if clause == "C18" and not post_runs:
+        clause = "C17"
     ok = seen == expected
     observed = f"ctx={seen!r}"
     if output_checked:
         ok = ok and output == expected
         observed += f", {where}={output!r}"
     return Judgement(
-        identity_clause(verified, form),
+        clause,
         ok,
         f"[{label}] {field_name} is {expected!r} (verified={verified!r}, form={form!r})",
         observed,

@@ -149,8 +149,8 @@ AGNO_3_1 = (
         "agno-3.1/4a",
         "C17",
         "agno 3.1.10 ignores the verified session_id claim on the WebSocket and uses the "
-        "message's session_id.",
-        {"check": "ws-identity", "field": "session_id", "observed_source": "form"},
+        "message's session_id (None when the message has none).",
+        {"check": "ws-identity", "field": "session_id", "observed_source": ["form", "none"]},
     ),
     Deviation(
         "agno-3.1/4b",

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, unique
-from agentos_contract.checks.identity import refused_without_user
+from agentos_contract.checks.identity import CELLS, cell_values, judgeable_cells, refused_without_user
 from agentos_contract.checks.lifecycle import confirmed, pause
 from agentos_contract.checks.registry import check as register
 from agentos_contract.echo import Echo, parse_echo
-from agentos_contract.judgements import judge_error_frame
+from agentos_contract.judgements import judge_error_frame, judge_identity_field
 from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
 from agentos_contract.spec import BEHAVIOUR_ROWS, EXCEPTION_TABLE, ExceptionRow
@@ -120,6 +120,8 @@ async def ws_start(check: Check, workflow_id: str, headers: dict[str, str], **fi
         "session_id": unique("contract-ws-sess"),
         **fields,
     }
+    # A field given as None is left out of the message (an identity cell without that form value).
+    message = {key: value for key, value in message.items() if value is not None}
     async with ws_connect(check, ws_path(check, workflow_id), headers) as ws:
         result = await ws_run(ws, message)
         result.exchange = ws.exchange()
@@ -300,60 +302,55 @@ def _source(seen: Any, verified: str | None, form: str | None) -> str:
     return "verified" if seen == verified else "form" if seen == form else "other"
 
 
-@register(
-    "ws-identity", clauses=("C17", "C19", "H06"), needs_probes=True, needs_websocket=True, needs_minter=True
-)
+@register("ws-identity", clauses=("C17", "C19", "C20", "H06"), needs_probes=True, needs_websocket=True)
 async def ws_identity(check: Check) -> None:
-    """C17, C19 over the WebSocket: verified token values win, message fields are the fallback."""
+    """The identity matrix over the WebSocket: verified token values win, the message's fields are
+    the fallback, and neither gives None (every cell of the HTTP matrix)."""
     probe = check.deployment.probe("workflow", "echo")
     if probe is None:
         return
-    cases = (
-        ("verified user+session, message disagrees", True, True),
-        ("verified session only, message user", False, True),
-        ("verified user only, message session", True, False),
-    )
-    for name, with_user, with_session in cases:
-        token_user = unique("jwt-user") if with_user else None
-        token_session = unique("jwt-sess") if with_session else None
-        headers, identity = check.suite.credentials(
-            user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
-        )
-        form_user, form_session = unique("ws-user"), unique("ws-sess")
+    cells = judgeable_cells(check, CELLS)
+    if cells is None:
+        return
+    for cell in cells:
+        headers, identity, form_user, form_session = cell_values(check, cell)
+        if "Authorization" in headers:
+            # The WebSocket runs need the run scope on agno (wire notes 2.5): not what this judges.
+            headers, identity = check.suite.credentials(
+                user_id=identity.user_id, session_id=identity.session_id, scopes=ALL_SCOPES
+            )
         result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
         refused = result.outcome in ("error-frame", "auth-failed") and result.frame_status in (
             None,
             *REFUSALS,
         )
+        facts = {"cell": cell.name, "mode": "websocket"}
         if refused_without_user(
-            check, identity, refused, _describe(result), exchange=result.exchange, case=name
+            check, identity, refused, _describe(result), exchange=result.exchange, **facts
         ):
             continue
         if result.echo is None:
             check.record(
-                "C17",
+                "C17" if identity.user_id else "C19",
                 False,
-                f"[{name}] the WebSocket run completes with the echo",
+                f"[{cell.name}] the WebSocket run completes with the echo",
                 _describe(result),
                 result.exchange,
                 field="run",
                 observed_source="none",
+                **facts,
             )
             continue
         for field_name, verified, form in (
             ("user_id", identity.user_id, form_user),
             ("session_id", identity.session_id, form_session),
         ):
-            expected = verified if verified is not None else form
             seen = result.echo.field(field_name)
-            check.record(
-                "C17" if verified is not None else "C19",
-                seen == expected,
-                f"[{name}] ctx.{field_name} is {expected!r} (verified={verified!r}, message={form!r})",
-                f"ctx.{field_name}={seen!r}",
-                result.exchange,
-                field=field_name,
-                observed_source=_source(seen, verified, form),
+            judgement = judge_identity_field(
+                field_name, verified, form, seen, "run output", label=cell.name, post_runs=False
+            )
+            check.record_all(
+                [judgement], result.exchange, observed_source=_source(seen, verified, form), **facts
             )
 
 
