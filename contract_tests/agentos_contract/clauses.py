@@ -379,6 +379,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Without an input_schema, omitted factory_input leaves ctx.input as None.",
         wire=True,
         needs_probes=True,
+        modes=("json", "sse"),
     ),
     Clause(
         "C36",

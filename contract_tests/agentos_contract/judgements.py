@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentos_contract.corpus import ANY, EdgeInput
 from agentos_contract.echo import Echo
 from agentos_contract.spec import (
     BACKGROUND_STATUS,
@@ -111,6 +112,58 @@ def judge_rejected(answer: Answer, clause: str, what: str) -> Judgement:
         f"{what} answers a JSON 400",
         describe(answer),
     )
+
+
+# -- the edge-case corpus --------------------------------------------------------------------------
+
+# What ctx.input's type must be when input is accepted, by the clause that judges the acceptance.
+_INPUT_TYPES = {"C30": "model", "C32": "dict", "C35": "none"}
+
+
+def judge_edge(answer: Answer, edge: EdgeInput, echo: Echo | None, what: str) -> list[Judgement]:
+    """One corpus entry's answer against what the spec lets a server answer for it."""
+    shown = describe(answer)
+    erred = answer.status >= 400 or answer.failed
+    refused = answer.status in (400, 413) and error_shape_ok(answer)
+    seen = echo.field("input") if echo is not None else None
+    input_type = echo.field("input_type") if echo is not None else None
+
+    def took_it() -> bool:
+        if answer.status != 200:
+            return False
+        if edge.accepted is ANY:
+            return True
+        wanted = _INPUT_TYPES.get(edge.clause)
+        return (
+            echo is not None
+            and any(seen == value for value in (edge.accepted, *edge.also))
+            and (wanted is None or input_type == wanted)
+        )
+
+    judgements: list[Judgement] = []
+    if edge.outcome == "reject":
+        judgements.append(judge_rejected(answer, edge.clause, what))
+    elif edge.outcome == "accept":
+        expected = "ctx.input " + ("is None" if edge.accepted is None else f"== {edge.accepted!r}")
+        judgements.append(
+            Judgement(edge.clause, took_it(), f"{what}: 200 and {expected}", f"{shown}; ctx.input={seen!r}")
+        )
+        if edge.clause in ("C30", "C32"):
+            judgements.append(
+                Judgement("C36", answer.status != 400, f"{what} is not rejected with 400", shown)
+            )
+    else:
+        judgements.append(
+            Judgement(
+                edge.clause,
+                refused or took_it(),
+                f"{what}: a JSON 400 (or 413), or 200 with ctx.input == {edge.accepted!r}; never a 5xx",
+                f"{shown}; ctx.input={seen!r}",
+            )
+        )
+    if erred:
+        judgements.append(judge_error_shape(answer, what))
+    return judgements
 
 
 # -- background runs -------------------------------------------------------------------------------

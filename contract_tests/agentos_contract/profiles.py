@@ -215,6 +215,21 @@ AGNO_3_1 = (
         "set store_events=True.",
         {"check": "stored-runs", "mode": ["json", "background"], "events": "empty"},
     ),
+    Deviation(
+        "agno-3.1/json1",
+        "C33",
+        "agno 3.1.10 parses factory_input with json.loads and catches only JSONDecodeError and "
+        "TypeError: a number with more digits than Python's int parser takes (ValueError) is a 500 "
+        "'Internal server error (ValueError)', not a 400.",
+        {"check": "edge-corpus", "edge": "overflowing integer", "status": 500},
+    ),
+    Deviation(
+        "agno-3.1/json2",
+        "C33",
+        "agno 3.1.10 answers factory_input nested deeper than Python's recursion limit with a 500 "
+        "'Internal server error (RecursionError)', not a 400.",
+        {"check": "edge-corpus", "edge": "deep nesting", "status": 500},
+    ),
     # Tenant isolation (wire-notes section 12): agno keeps tenants apart only with
     # user_isolation=True, which defaults to off. Accepted only where the run found isolation off;
     # with it on, agno holds H05-H08 and these signatures match nothing.

@@ -47,7 +47,7 @@ from pydantic import TypeAdapter, ValidationError
 from ._components import ComponentKind, StubComponent, kind_title
 from ._context import StubContext, StubRequest, TrustedContext
 from ._errors import FactoryError, FactoryPermissionError, FactoryValidationError, StubConfigurationError
-from ._factory_input import InputRejected, parse_factory_input, resolve_input
+from ._factory_input import InputRejected, InputUnparseable, parse_factory_input, resolve_input
 from ._faults import Fault, FaultPlan
 from ._http import (
     HTTPError,
@@ -387,13 +387,16 @@ class StubServer:
             raise HTTPError(404, f"{kind_title(route.kind)} not found")
         return component
 
-    @staticmethod
-    def _read_input(component: StubComponent, text: str | None) -> Any:
+    def _read_input(self, component: StubComponent, text: str | None) -> Any:
         """``ctx.input`` from the ``factory_input`` text (400 before the factory runs); prototypes: None."""
         if not component.is_factory:
             return None
         try:
             return resolve_input(parse_factory_input(text), component.input_schema)
+        except InputUnparseable as unparseable:
+            if self._profile() == "agno":
+                raise HTTPError(500, f"Internal server error ({unparseable.error_name})") from None
+            raise HTTPError(400, unparseable.detail) from None
         except InputRejected as rejected:
             raise HTTPError(400, rejected.detail) from None
 

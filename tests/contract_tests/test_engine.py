@@ -65,7 +65,22 @@ def test_the_agno_profile_names_existing_clauses_and_section_2_items() -> None:
     numbers = {d.id.split("/")[1].rstrip("abcdefghi") for d in AGNO_3_1}
     # Section 2's numbered differences, and section 12's isolation measurements (isolation off).
     # and what the suite's probe protocol v2 measured (docs/agno-compat.md).
-    assert numbers == {"1", "2", "3", "4", "5", "6", "7", "10", "iso1", "iso2", "iso3", "ev1"}
+    assert numbers == {
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "10",
+        "iso1",
+        "iso2",
+        "iso3",
+        "ev1",
+        "json1",
+        "json2",
+    }
     for deviation in AGNO_3_1:
         if deviation.id.startswith("agno-3.1/iso"):
             assert deviation.signature["isolation"] == "off", deviation.id

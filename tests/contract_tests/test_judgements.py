@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from agentos_contract.corpus import EdgeInput, probe_corpus, schema_refusals
 from agentos_contract.echo import parse_echo
 from agentos_contract.judgements import (
     Judgement,
     accepted_run,
     error_shape_ok,
     judge_background_accepted,
+    judge_edge,
     judge_error_frame,
     judge_exception,
     judge_identity_field,
@@ -197,3 +199,97 @@ def test_an_answer_about_a_real_id_must_equal_the_unknown_ones() -> None:
         answer(404, {"detail": "No run run-a"}), answer(404, {"detail": "No run run-b"}), ids
     )
     assert not same_as_unknown(answer(200, {"run_id": "run-a"}), answer(404, {"detail": "No run run-b"}), ids)
+
+
+def _echo_body(value: Any, input_type: str) -> dict[str, Any]:
+    document = {
+        "agentos_contract_probe": 1,
+        "probe": "p",
+        "kind": "agent",
+        "ctx": {"input": value, "input_type": input_type},
+    }
+    return {"content": json.dumps(document)}
+
+
+def _edge(schema: str, name: str) -> EdgeInput:
+    return next(edge for edge in probe_corpus(schema) if edge.name == name)  # type: ignore[arg-type]  # a literal
+
+
+def test_the_corpus_refusals_and_acceptances() -> None:
+    refused = answer(400, {"detail": "factory_input must be valid JSON"})
+    assert by_clause(judge_edge(refused, _edge("none", "not JSON '{bad'"), None, "x")) == {
+        "C33": True,
+        "H04": True,
+    }
+    # a 500 for a refusal: the status clause and H04 hold or fail on their own
+    crashed = answer(500, {"detail": "Internal server error (ValueError)"})
+    assert by_clause(judge_edge(crashed, _edge("none", "not an object null"), None, "x")) == {
+        "C33": False,
+        "H04": True,
+    }
+    lax = _edge("required", "lax: integer as a string")
+    ok = answer(200, _echo_body({"tenant": "a", "depth": 7}, "model"))
+    assert by_clause(judge_edge(ok, lax, parse_echo(ok.json()["content"]), "x")) == {"C30": True, "C36": True}
+    strict = answer(400, {"detail": "depth: Input should be a valid integer"})
+    assert by_clause(judge_edge(strict, lax, None, "x")) == {"C30": False, "C36": False, "H04": True}
+
+
+def test_the_corpus_open_cases_take_either_answer_but_never_a_5xx() -> None:
+    duplicate = _edge("none", "duplicate keys")
+    for value in ({"a": 1}, {"a": 2}):
+        taken = answer(200, _echo_body(value, "dict"))
+        assert judge_edge(taken, duplicate, parse_echo(taken.json()["content"]), "x")[0].passed
+    assert judge_edge(answer(400, {"detail": "duplicate key"}), duplicate, None, "x")[0].passed
+    deep = _edge("none", "deep nesting")
+    assert judge_edge(answer(400, {"detail": "too deep"}), deep, None, "x")[0].passed
+    assert judge_edge(answer(413, {"detail": "too large"}), deep, None, "x")[0].passed
+    assert judge_edge(answer(200, text="{}"), deep, None, "x")[0].passed  # accepted: cannot be read back
+    assert not judge_edge(answer(500, {"detail": "RecursionError"}), deep, None, "x")[0].passed
+    dropped = answer(0, text="", content_type="", failure="reset")
+    assert by_clause(judge_edge(dropped, deep, None, "x")) == {"C33": False, "H04": False}
+
+
+def test_the_corpus_says_what_it_sends() -> None:
+    for schema in ("none", "required", "defaults"):
+        entries = probe_corpus(schema)
+        assert len({edge.name for edge in entries}) == len(entries)
+        for edge in entries:
+            if edge.outcome == "accept" and edge.clause == "C32" and edge.text is not None:
+                assert json.loads(edge.text) == edge.accepted, edge.name
+    names = {edge.name for edge in probe_corpus("none")}
+    for wanted in (
+        "empty",
+        "omitted",
+        "not JSON '   '",
+        "not an object null",
+        "BOM before an object",
+        "duplicate keys",
+        "huge integer",
+        "overflowing integer",
+        "deep nesting",
+    ):
+        assert wanted in names
+    derived = schema_refusals(
+        {
+            "properties": {"a": {"type": "string"}, "b": {"enum": ["x"]}, "c": {"type": "integer"}},
+            "required": ["a"],
+        }
+    )
+    assert {json.dumps(json.loads(edge.text or "")) for edge in derived} == {
+        json.dumps(v)
+        for v in (
+            {},
+            {"a": [1]},
+            {"a": "agentos-contract", "b": "agentos-contract-not-in-enum"},
+            {"a": "agentos-contract", "c": "agentos-contract"},
+        )
+    }
+
+
+def test_every_property_draws_from_its_own_seed() -> None:
+    from agentos_contract.properties import derive_seed
+
+    assert derive_seed(1, "valid-input:probe-agent-echo") == derive_seed(1, "valid-input:probe-agent-echo")
+    seeds = {derive_seed(1, f"valid-input:probe-{kind}-echo") for kind in ("agent", "team", "workflow")}
+    assert len(seeds) == 3
+    assert derive_seed(1, "p") != derive_seed(2, "p")

@@ -30,8 +30,9 @@ from agentos_stubs import Profile, StubDeployment
 SECRET = "contract-suite-against-the-stub-0123456789"
 LIBRARY_ONLY = {"C03", "C05", "C11", "C42", "C43"}
 WEBSOCKET_ONLY = {"C27", "C44"}
-# What agno 3.1.10 does differently over HTTP (wire notes 2.1 and 2.6, section 5's leaked 500 text).
-AGNO_HTTP_DIFFERENCES = {"C10", "C25", "C28", "H02"}
+# What agno 3.1.10 does differently over HTTP (wire notes 2.1 and 2.6, section 5's leaked 500 text, and
+# docs/agno-compat.md section 9: events kept for streamed runs only, 500s for unparseable JSON).
+AGNO_HTTP_DIFFERENCES = {"C10", "C25", "C28", "C33", "H02"}
 
 
 def _verify(token: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agentos_contract.checks import (  # noqa: F401  (imported to register their checks)
     blackbox,
+    edges,
     errors,
     identity,
     isolation,

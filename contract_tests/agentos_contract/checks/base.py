@@ -19,7 +19,7 @@ from agentos_contract.judgements import Judgement
 from agentos_contract.judgements import describe as describe
 from agentos_contract.model import Exchange, NotJudged, Observation
 from agentos_contract.posture import Posture
-from agentos_contract.properties import PropertyOutcome, run_property
+from agentos_contract.properties import PropertyOutcome, derive_seed, run_property
 from agentos_contract.spec import RUN_SCOPES, Kind, collection
 from agentos_contract.spec import id_key as id_key
 from agentos_contract.target import NOT_JSON, Answer, Target
@@ -221,12 +221,13 @@ class Check:
         shrink: bool = True,
     ) -> PropertyOutcome:
         config = self.suite.config
+        property_name = f"{self.name}:{name}"
         outcome = await run_property(
-            f"{self.name}:{name}",
+            property_name,
             strategy,
             body,
             max_examples=max_examples or config.max_examples,
-            seed_value=config.seed,
+            seed_value=derive_seed(config.seed, property_name),
             shrink=config.shrink and shrink,
         )
         self.suite.observations.extend(outcome.passes.values())
@@ -300,7 +301,7 @@ def echo_document(body: Any) -> dict[str, Any] | None:
     if isinstance(content, str):
         try:
             content = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return content if isinstance(content, dict) and content.get("agentos_contract_probe") == 1 else None
 

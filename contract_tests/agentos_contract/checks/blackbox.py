@@ -8,10 +8,7 @@ from agentos_contract.checks.registry import check as register
 from agentos_contract.judgements import error_shape_ok as error_shape_ok
 from agentos_contract.spec import KINDS, collection
 
-# Fixed inputs no conforming server accepts, one per way of not being a JSON object.
-NOT_AN_OBJECT = ("{bad", "[1, 2]", '"hello"', "5", "null", "true")
-# Non-probe factories get a few of them only: every request to a real factory costs a little.
-NON_PROBE_SAMPLE = ("{bad", "[1, 2]")
+# Real factories are judged on a bounded number of them: every request to one costs a little.
 MAX_NON_PROBE_FACTORIES = 20
 
 
@@ -72,44 +69,6 @@ async def unknown_ids(check: Check) -> None:
             answer.exchange,
             route=f"continue-{kind}",
         )
-
-
-@register("non-object-input", clauses=("C33", "H04"))
-async def non_object_input(check: Check) -> None:
-    """C33 and H04: factory_input that is not a JSON object gets a JSON 400, streaming or not."""
-    factories = [c for c in check.deployment.factories() if c.is_probe]
-    others = [c for c in check.deployment.factories() if not c.is_probe][:MAX_NON_PROBE_FACTORIES]
-    if not factories and not others:
-        check.not_judged(("C33", "H04"), "the deployment lists no factories")
-        return
-    for component in factories + others:
-        samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
-        headers, _ = check.suite.caller()
-        for index, text in enumerate(samples):
-            stream: bool | None = (False, True, None)[index % 3]
-            answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
-            shown = {False: "stream=false", True: "stream=true", None: "stream omitted"}[stream]
-            check.record(
-                "C33",
-                answer.status == 400,
-                f"factory_input={text!r} ({shown}) answers 400",
-                describe(answer),
-                answer.exchange,
-                component=component.id,
-                status=answer.status,
-            )
-            if answer.status >= 400 or answer.failed:
-                check.record(
-                    "H04",
-                    error_shape_ok(answer),
-                    f'a JSON {{"detail": ...}} error with {shown}',
-                    describe(answer),
-                    answer.exchange,
-                    component=component.id,
-                    stream=str(stream),
-                )
-            if 200 <= answer.status < 300 and not component.is_probe:
-                break  # a broken server just ran a real factory: do not run it again
 
 
 @register("bad-tokens", clauses=("H03",), needs_jwt=True)

@@ -48,7 +48,7 @@ def _frames(text: str) -> list[dict[str, Any]]:
         return [event.data for event in parse_sse(text) if isinstance(event.data, dict)]
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return [{"event": "<not JSON>", "text": text}]
     return [data] if isinstance(data, dict) else [{"event": "<not an object>", "text": text}]
 
