@@ -22,8 +22,8 @@ from agentos_contract.spec import TERMINAL_STATUSES, RunMode, run_path
 from agentos_contract.sse import parse_sse
 from agentos_contract.target import Answer
 
-# A background run of a probe ends within milliseconds; the suite waits at most ~5 s for it.
-POLL_WAITS_S = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.5, 1.0, 1.0, 1.0)
+# A background run of a probe ends within milliseconds; the suite waits at most ~3 s for it.
+POLL_WAITS_S = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
