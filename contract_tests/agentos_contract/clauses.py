@@ -36,6 +36,8 @@ class Clause:
     # The run modes (spec.RunMode) the clause applies to and is judged in; empty when it is not
     # about a run (discovery, tokens, reads, ...).
     modes: tuple[RunMode, ...] = ()
+    # Why no deployment can show it over the wire (library-only clauses, ``wire=False``).
+    library_reason: str = ""
 
     @property
     def house(self) -> bool:
@@ -78,6 +80,8 @@ CLAUSES: tuple[Clause, ...] = (
         wire=False,
         needs_probes=False,
         test_nodes=_lib("test_c03_empty_id_raises_value_error", "test_c03_c05_reference_constructor_errors"),
+        library_reason="a factory with an empty id is refused by its constructor, before any deployment "
+        "starts: there is nothing to send a request to",
     ),
     Clause(
         "C04",
@@ -99,6 +103,7 @@ CLAUSES: tuple[Clause, ...] = (
         wire=False,
         needs_probes=False,
         test_nodes=_lib("test_c05_db_none_raises_value_error", "test_c03_c05_reference_constructor_errors"),
+        library_reason="a factory without a db is refused by its constructor, before any deployment starts",
     ),
     Clause(
         "C06",
@@ -162,6 +167,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c11_factories_share_the_base_constructor",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="which class a factory is and which constructor it shares are Python facts; over the "
+        "wire the three kinds are judged alike by every other clause",
     ),
     Clause(
         "C12",
@@ -449,6 +456,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c42_sync_invocation_of_an_async_factory_is_a_factory_error",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="every HTTP and WebSocket route awaits the factory (resolve_async), so a sync "
+        "invocation of an async factory cannot be caused by a request (wire notes 2.11)",
     ),
     Clause(
         "C43",
@@ -461,6 +470,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c43_factory_exceptions_inherit_from_factory_error",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="inheritance is a Python fact; its consequence on the wire, subclasses mapped like "
+        "their base class, is judged by C38, C39 and C47 with the raise-probes",
     ),
     Clause(
         "C44",

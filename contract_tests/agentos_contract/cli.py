@@ -87,6 +87,8 @@ def _list_clauses() -> None:
         print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
         if clause.modes:
             print(f"     run modes: {', '.join(clause.modes)}")
+        if clause.library_reason:
+            print(f"     not over the wire: {clause.library_reason}")
 
 
 def _list_profiles() -> None:

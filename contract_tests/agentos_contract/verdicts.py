@@ -70,7 +70,8 @@ def judge(
         clause_reasons = reasons.get(clause.id, [])
         if verdict is Verdict.NOT_JUDGED and not clause_reasons:
             clause_reasons = [
-                "judged by unit tests, not over the wire: " + ", ".join(clause.test_nodes)
+                f"judged by unit tests, not over the wire ({clause.library_reason}): "
+                + ", ".join(clause.test_nodes)
                 if not clause.wire
                 else "no check observed it"
             ]

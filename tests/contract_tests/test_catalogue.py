@@ -156,3 +156,11 @@ def test_a_check_that_records_an_undeclared_clause_crashes_the_run_not_a_verdict
     assert "UndeclaredClause" in result.crashed_checks[0]
     assert result.exit_code == 2
     assert not any(r.violations for r in result.results)
+
+
+def test_every_library_only_clause_says_why_and_the_readme_lists_it() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for clause in CLAUSES:
+        assert bool(clause.library_reason) is (not clause.wire), clause.id
+        if not clause.wire:
+            assert f"`{clause.id}`" in readme, f"README does not list the library-only clause {clause.id}"
