@@ -132,6 +132,7 @@ def running_agno_server(
     workdir: Path,
     *,
     startup_timeout_s: float = STARTUP_TIMEOUT_S,
+    extra_args: tuple[str, ...] = (),
     user_isolation: bool = False,
 ) -> Iterator[AgnoServer]:
     """A healthy agno server for the ``with`` block, stopped afterwards whatever happens.
@@ -173,6 +174,7 @@ def running_agno_server(
         command.append("--user-isolation")
     if secret is not None:
         command += ["--jwt-secret", secret]
+    command += list(extra_args)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
