@@ -7,6 +7,7 @@ server's real code path runs the broken version); nothing fakes a response.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 from agentos_contract.clauses import CLAUSES
 from agentos_contract.model import Verdict
 from agentos_contract.report import render_text
-from agentos_reference import FactoryError, FactoryPermissionError, FactoryValidationError
+from agentos_reference import FactoryError, FactoryPermissionError, FactoryValidationError, storage
 from agentos_reference import errors as reference_errors
 from agentos_reference.auth import jwt as reference_jwt
 from agentos_reference.context import TrustedContext
@@ -649,66 +650,6 @@ def _extra_keys_refused(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(BaseFactory, "validate_input", validate_input)
 
 
-def _owner_ignored_when(ignored: Callable[[str | None], bool]) -> Apply:
-    def apply(mp: pytest.MonkeyPatch) -> None:
-        from agentos_reference.storage import SqliteDb
-
-        original = SqliteDb.get_owned_run
-
-        async def get_owned_run(
-            self: SqliteDb, kind: Any, component_id: str, run_id: str, *, owner: str | None
-        ) -> Any:
-            if ignored(owner):
-                return await self.get_run(kind, component_id, run_id)
-            return await original(self, kind, component_id, run_id, owner=owner)
-
-        mp.setattr(SqliteDb, "get_owned_run", get_owned_run)
-
-    return apply
-
-
-def _cancel_ignores_the_owner(mp: pytest.MonkeyPatch) -> None:
-    from agentos_reference.storage import SqliteDb
-
-    original = SqliteDb.request_cancel
-
-    async def request_cancel(
-        self: SqliteDb, kind: Any, component_id: str, run_id: str, **kwargs: Any
-    ) -> None:
-        stored = await self.get_run(kind, component_id, run_id)
-        if stored is not None:
-            kwargs["owner"] = stored.owner or None  # the mutant: cancels whoever's run it is
-        await original(self, kind, component_id, run_id, **kwargs)
-
-    mp.setattr(SqliteDb, "request_cancel", request_cancel)
-
-
-def _sessions_listed_for_everyone(mp: pytest.MonkeyPatch) -> None:
-    from agentos_reference.storage import SqliteDb
-
-    original = SqliteDb.list_runs
-
-    async def list_runs(
-        self: SqliteDb, kind: Any, component_id: str, session_id: str | None, *, owner: str | None
-    ) -> Any:
-        mine, found = await original(self, kind, component_id, session_id, owner=owner)
-        if session_id is None or not found:
-            return mine, found
-
-        def everyone(connection: Any) -> list[str]:
-            rows = connection.execute(
-                "SELECT run_id FROM runs WHERE component_type = ? AND component_id = ? AND session_id = ?",
-                (kind, component_id, session_id),
-            ).fetchall()
-            return [row[0] for row in rows]
-
-        others = [run for run in await self._run(everyone) if run not in {r.run_id for r in mine}]
-        records = [await self.get_run(kind, component_id, run) for run in others]
-        return mine + [record for record in records if record is not None], found
-
-    mp.setattr(SqliteDb, "list_runs", list_runs)
-
-
 def _components_reused(mp: pytest.MonkeyPatch) -> None:
     original = resolution.resolve
     built: dict[str, tuple[float, Any]] = {}
@@ -722,6 +663,96 @@ def _components_reused(mp: pytest.MonkeyPatch) -> None:
         return component
 
     patch_everywhere(mp, "agentos_reference.http.resolution", "resolve", resolve)
+
+
+def _others_runs_found(verified: bool) -> Apply:
+    """Run lookups fall back to any owner's run: for verified callers (H05), or for callers
+    without a verified user (H06)."""
+
+    def apply(mp: pytest.MonkeyPatch) -> None:
+        original = storage.SqliteDb.get_owned_run
+
+        async def get_owned_run(
+            self: storage.SqliteDb, component_type: Any, component_id: str, run_id: str, *, owner: str | None
+        ) -> Any:
+            found = await original(self, component_type, component_id, run_id, owner=owner)
+            if found is None and bool(owner) is verified:
+                return await self.get_run(component_type, component_id, run_id)
+            return found
+
+        mp.setattr(storage.SqliteDb, "get_owned_run", get_owned_run)
+
+    return apply
+
+
+def _cancel_reaches_any_owner(mp: pytest.MonkeyPatch) -> None:
+    """A cancel acts as the run's owner, whoever sent it."""
+    original = storage.SqliteDb.request_cancel
+
+    async def request_cancel(
+        self: storage.SqliteDb,
+        component_type: Any,
+        component_id: str,
+        run_id: str,
+        *,
+        owner: str | None,
+        cancel_running: bool,
+    ) -> None:
+        run = await self.get_run(component_type, component_id, run_id)
+        owner = run.owner if run is not None else owner
+        await original(self, component_type, component_id, run_id, owner=owner, cancel_running=cancel_running)
+
+    mp.setattr(storage.SqliteDb, "request_cancel", request_cancel)
+
+
+def _sessions_shared(mp: pytest.MonkeyPatch) -> None:
+    """A session's listing shows every owner's runs posted with that session_id."""
+    original = storage.SqliteDb.list_runs
+
+    async def list_runs(
+        self: storage.SqliteDb,
+        component_type: Any,
+        component_id: str,
+        session_id: str | None,
+        *,
+        owner: str | None,
+    ) -> Any:
+        records, found = await original(self, component_type, component_id, session_id, owner=owner)
+        if session_id is None or not found:
+            return records, found
+
+        def work(connection: Any) -> list[Any]:
+            rows = connection.execute(
+                f"SELECT {storage._RUN_COLUMNS} FROM runs WHERE component_type = ? AND component_id = ?"
+                " AND session_id = ? ORDER BY created_at",
+                (component_type, component_id, session_id),
+            ).fetchall()
+            return [storage._record(row) for row in rows]
+
+        return await self._run(work), found
+
+    mp.setattr(storage.SqliteDb, "list_runs", list_runs)
+
+
+def _context_shared_while_awaiting(mp: pytest.MonkeyPatch) -> None:
+    """The context is parked per factory while the call yields: sequential requests are fine,
+    interleaved ones see each other's."""
+    original = BaseFactory.invoke_async
+    parked: dict[str, Any] = {}
+
+    async def invoke_async(self: BaseFactory[Any], ctx: Any) -> Any:
+        parked[self.id] = ctx
+        await asyncio.sleep(0.01)
+        return await original(self, parked[self.id])
+
+    mp.setattr(BaseFactory, "invoke_async", invoke_async)
+
+
+def _socket_token_checked_once(mp: pytest.MonkeyPatch) -> None:
+    async def recheck_token(self: websocket.WorkflowSocket) -> None:
+        return None
+
+    mp.setattr(websocket.WorkflowSocket, "recheck_token", recheck_token)
 
 
 MUTANTS = (
@@ -750,6 +781,13 @@ MUTANTS = (
     Mutant("WebSocket ignores factory_input", "C27", _ws_ignores_input),
     Mutant("unknown id -> 500", "H01", _unknown_id_500),
     Mutant("expired tokens accepted", "H03", _expired_tokens_accepted),
+    # tenant isolation (issue 11)
+    Mutant("another user's run is found", "H05", _others_runs_found(verified=True)),
+    Mutant("a caller without a user finds every run", "H06", _others_runs_found(verified=False)),
+    Mutant("a cancel acts as the run's owner", "H07", _cancel_reaches_any_owner),
+    Mutant("sessions shared across owners", "H08", _sessions_shared),
+    Mutant("context shared while the factory awaits", "H09", _context_shared_while_awaiting),
+    Mutant("a socket's token checked once", "H10", _socket_token_checked_once),
     # issue 12
     Mutant("a db-less component's runs go to a scratch db", "C04", _db_fallback_lost, scratch=True),
     Mutant("store_events not set by the post-resolve", "C10", _store_events_not_set),
@@ -776,12 +814,6 @@ MUTANTS = (
     Mutant("null input counts as omitted", "C33", _null_is_omitted),
     Mutant("strict validation refuses lax values", "C36", _strict_validation),
     Mutant("extra keys refused", "C36", _extra_keys_refused),
-    Mutant(
-        "another verified user's run readable", "H05", _owner_ignored_when(lambda owner: owner is not None)
-    ),
-    Mutant("runs readable without a verified user", "H06", _owner_ignored_when(lambda owner: owner is None)),
-    Mutant("cancel ignores who owns the run", "H07", _cancel_ignores_the_owner),
-    Mutant("session listings show every owner's runs", "H08", _sessions_listed_for_everyone),
     Mutant("built components reused across requests", "H09", _components_reused),
 )
 
