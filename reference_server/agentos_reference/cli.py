@@ -47,6 +47,20 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--jwt-session-id-claim", default="session_id")
     serve.add_argument("--jwt-scopes-claim", default="scopes")
     serve.add_argument("--require-auth", action="store_true", help="refuse requests without a bearer token")
+    serve.add_argument("--jwt-audience", help="required 'aud' of every token (default: 'aud' is not checked)")
+    serve.add_argument("--jwt-issuer", help="required 'iss' of every token (default: 'iss' is not checked)")
+    serve.add_argument(
+        "--jwt-leeway",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="clock skew tolerated on exp, nbf and iat (0 to 3600; default: 0)",
+    )
+    serve.add_argument(
+        "--jwt-allow-no-exp",
+        action="store_true",
+        help="accept tokens without an 'exp' claim (default: refused with 401)",
+    )
     serve.add_argument(
         "--with-probes", action="store_true", help="also serve the contract suite's probe factories"
     )
@@ -60,8 +74,19 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
     secret = args.jwt_secret or os.environ.get(SECRET_ENV) or None
     public_key = args.jwt_public_key.read_text(encoding="utf-8") if args.jwt_public_key else None
     if secret is None and public_key is None:
-        if args.require_auth or args.jwt_algorithm:
-            raise ValueError("--require-auth and --jwt-algorithm need --jwt-secret or --jwt-public-key")
+        token_options = (
+            args.require_auth,
+            args.jwt_algorithm,
+            args.jwt_audience,
+            args.jwt_issuer,
+            args.jwt_leeway,
+            args.jwt_allow_no_exp,
+        )
+        if any(token_options):
+            raise ValueError(
+                "--require-auth, --jwt-algorithm, --jwt-audience, --jwt-issuer, --jwt-leeway and"
+                " --jwt-allow-no-exp need --jwt-secret or --jwt-public-key"
+            )
         return None
     return JWTAuth(
         secret=secret,
@@ -71,6 +96,10 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
         session_id_claim=args.jwt_session_id_claim,
         scopes_claim=args.jwt_scopes_claim,
         required=args.require_auth,
+        audience=args.jwt_audience,
+        issuer=args.jwt_issuer,
+        leeway_seconds=args.jwt_leeway,
+        require_exp=not args.jwt_allow_no_exp,
     )
 
 
