@@ -277,27 +277,32 @@ class SqliteDb:
 
     async def request_cancel(
         self, component_type: ComponentType, component_id: str, run_id: str, *, cancel_running: bool
-    ) -> None:
-        """Record the intent to cancel; a paused run (or, with ``cancel_running``, an orphaned
-        running one whose process is gone) becomes CANCELLED at once."""
+    ) -> bool:
+        """Record the intent to cancel a stored run; a paused run (or, with ``cancel_running``, an
+        orphaned running one whose process is gone) becomes CANCELLED at once. False, and nothing
+        written, when this component has no such run: intents for made-up ids would pile up unread."""
         statuses = ("PAUSED", "RUNNING") if cancel_running else ("PAUSED",)
 
-        def work(connection: sqlite3.Connection) -> None:
+        def work(connection: sqlite3.Connection) -> bool:
             now = time.time()
-            connection.execute(
+            recorded = connection.execute(
                 "INSERT INTO cancellations (run_id, component_type, component_id, requested_at)"
-                " VALUES (?, ?, ?, ?)"
+                " SELECT run_id, component_type, component_id, ? FROM runs"
+                " WHERE run_id = ? AND component_type = ? AND component_id = ?"
                 " ON CONFLICT (run_id) DO UPDATE SET requested_at = excluded.requested_at",
-                (run_id, component_type, component_id, now),
+                (now, run_id, component_type, component_id),
             )
+            if recorded.rowcount != 1:
+                return False
             connection.execute(
                 "UPDATE runs SET status = 'CANCELLED', updated_at = ?"
                 " WHERE run_id = ? AND component_type = ?"
                 f" AND component_id = ? AND status IN ({', '.join('?' for _ in statuses)})",
                 (now, run_id, component_type, component_id, *statuses),
             )
+            return True
 
-        await self._run(work)
+        return await self._run(work)
 
     async def cancel_requested(self, run_id: str) -> bool:
         def work(connection: sqlite3.Connection) -> bool:

@@ -123,8 +123,8 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         verified = verified_from(request)
         found = await state.find_run(registration, run_id, verified)
         if found is None:
-            # AgentOS answers 200 for a run it does not know: the intent is recorded all the same.
-            await registration.db.request_cancel(kind, registration.id, run_id[:256], cancel_running=False)
+            # AgentOS answers 200 for a run it does not know. Nothing is recorded: an intent for a
+            # run that does not exist would never be read, and made-up ids would grow the table.
             return JSONResponse({})
         record, db = found
         running_here = state.active.cancel(record.run_id)
