@@ -31,9 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     secret = os.environ.get(args.jwt_secret_env) if args.jwt_secret_env else None
     auth = JWTAuth(secret=secret) if secret else None
-    app = demo_os(open_database(args.db), auth=auth, with_probes=True).get_app()
-    config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on")
-    uvicorn.Server(config).run(sockets=[socket.socket(fileno=args.fd)])
+    with open_database(args.db) as db:
+        app = demo_os(db, auth=auth, with_probes=True).get_app()
+        config = uvicorn.Config(app, log_level="warning", ws="websockets-sansio", lifespan="on")
+        uvicorn.Server(config).run(sockets=[socket.socket(fileno=args.fd)])
     return 0
 
 

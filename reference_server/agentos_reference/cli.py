@@ -8,13 +8,16 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from agentos_reference.auth.jwt import HMAC_ALGORITHMS, RSA_ALGORITHMS, JWTAuth
 from agentos_reference.demo_factories import demo_os
+from agentos_reference.ownership import DatabaseInUse, DatabaseOwnership
 from agentos_reference.storage import SqliteDb
 
 SECRET_ENV = "AGENTOS_REFERENCE_JWT_SECRET"
@@ -103,20 +106,35 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
     )
 
 
-def open_database(path: str) -> SqliteDb:
-    """The server's database, for a process that owns the file: a run a crashed server left
-    RUNNING would otherwise stay RUNNING forever, so it becomes ERROR first."""
-    db = SqliteDb(path)
-    abandoned = db.fail_abandoned_runs()
-    if abandoned:
-        logger.warning("%d run(s) left RUNNING by a previous server in %s are now ERROR", abandoned, path)
-    return db
+@contextmanager
+def open_database(path: str) -> Iterator[SqliteDb]:
+    """The server's database, owned by this process until the block ends (one server per file:
+    ``DatabaseInUse`` when another process owns it, before anything is read or written).
+
+    A run a crashed server left RUNNING would otherwise stay RUNNING forever, so it becomes ERROR
+    first; that is only safe because no other server can be executing it.
+    """
+    with DatabaseOwnership(path):
+        db = SqliteDb(path)
+        try:
+            abandoned = db.fail_abandoned_runs()
+            if abandoned:
+                logger.warning(
+                    "%d run(s) left RUNNING by a previous server in %s are now ERROR", abandoned, path
+                )
+            yield db
+        finally:
+            db.close()
 
 
 def serve(args: argparse.Namespace) -> int:
     auth = auth_from(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    app = demo_os(open_database(args.db), auth=auth, with_probes=args.with_probes).get_app()
+    with open_database(args.db) as db:
+        return _serve_app(args, demo_os(db, auth=auth, with_probes=args.with_probes).get_app())
+
+
+def _serve_app(args: argparse.Namespace, app: FastAPI) -> int:
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener says so, and without it every keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(
@@ -136,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return serve(args)
-    except (ValueError, OSError, sqlite3.Error) as error:
+    except (ValueError, OSError, sqlite3.Error, DatabaseInUse) as error:
         print(f"agentos-reference: error: {error}", file=sys.stderr)
         return 2
 
