@@ -26,6 +26,7 @@ import anyio
 from agentos_reference.components import Agent, Team, Workflow
 from agentos_reference.components.messages import StoredDataError
 from agentos_reference.http.problems import BadRequest, Conflict
+from agentos_reference.logs import describe, log_failure
 from agentos_reference.registry import Component, Kind
 from agentos_reference.runtime.cancellation import ActiveRuns
 from agentos_reference.runtime.conversation import ConversationRun
@@ -114,9 +115,9 @@ class RunExecution:
                         yield event
                     else:
                         last.append(event)
-        except Exception:
+        except Exception as error:
             # The engines turn their own failures into a failure event; this is anything that got past.
-            logger.exception("run %s failed outside its engine", self.run_id)
+            log_failure(logger, error, "run %s failed outside its engine", self.run_id)
             last = [self.engine.fail()]
         except BaseException:
             # The consumer stopped listening (a client disconnect) or the task was cancelled.
@@ -143,24 +144,38 @@ class RunExecution:
                     self.run_id, self.engine.status, self.engine.output(), events_json=self.stored_events()
                 )
                 self._stored = True
-            except Exception:
-                logger.exception("run %s: its final state (%s) could not be stored", self.run_id, self.status)
+            except Exception as error:
+                final = self.status
                 self.engine.status = "ERROR"
-                await self._mark_failed()
+                marked = await self._mark_failed()
+                if marked is None:
+                    log_failure(
+                        logger, error, "run %s: its final state (%s) could not be stored", self.run_id, final
+                    )
+                else:
+                    # One line for both failures: the storage is failing, every request would repeat it.
+                    log_failure(
+                        logger,
+                        marked,
+                        "run %s: its final state (%s) could not be stored (%s), and it could not be marked"
+                        " ERROR either: its row keeps its last stored status",
+                        self.run_id,
+                        final,
+                        describe(error),
+                        level=logging.CRITICAL,
+                    )
             finally:
                 self.active.unregister(self.run_id)
         return self._stored
 
-    async def _mark_failed(self) -> None:
-        # The status alone: the output the row already holds was written once, so it can be kept.
+    async def _mark_failed(self) -> Exception | None:
+        """Set the row's status alone to ERROR (the output it holds was written once, so it can be
+        kept); the error when even that fails."""
         try:
             await self.db.fail_run(self.run_id)
-        except Exception:
-            logger.critical(
-                "run %s could not be marked ERROR either: its row keeps its last stored status",
-                self.run_id,
-                exc_info=True,
-            )
+        except Exception as error:
+            return error
+        return None
 
 
 def _engine(

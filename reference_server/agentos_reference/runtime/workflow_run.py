@@ -17,6 +17,7 @@ from typing import Any
 
 from agentos_reference.components import Step, StepInput, StepOutput, Workflow
 from agentos_reference.components.messages import StoredDataError
+from agentos_reference.logs import log_failure
 from agentos_reference.runtime.cancellation import CancelToken
 from agentos_reference.runtime.conversation import ConversationRun
 from agentos_reference.runtime.errors import ContinueConflict, ContinueError, RunFailed
@@ -186,8 +187,8 @@ class WorkflowRun:
                     if event.name not in _NOT_RECORDED:
                         self.recorded_events.append(event)
                     yield event
-        except Exception:
-            logger.exception("workflow run %s of %r failed", self.run_id, self.workflow.id)
+        except Exception as error:
+            log_failure(logger, error, "workflow run %s of %r failed", self.run_id, self.workflow.id)
             yield self.fail()
         finally:
             self.duration = self.elapsed()
