@@ -98,8 +98,7 @@ class ReferenceOS:
                 task.cancel()
             if state.background_tasks:
                 await asyncio.gather(*state.background_tasks, return_exceptions=True)
-            for db in self.registry.databases():
-                db.close()
+            state.databases.close()
 
         app = FastAPI(title=self.title, lifespan=lifespan)
         app.state.server = state

@@ -24,6 +24,9 @@ class Limits:
     """Form parts per request."""
     max_ws_message_bytes: int = 2 * MIB
     """One WebSocket text frame."""
+    max_factory_databases: int = 32
+    """Database files kept open beyond the registered ones, for factories that hand out a
+    ``SqliteDb`` per request (one per file; the least recently used is closed)."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from starlette.requests import HTTPConnection
 
 from agentos_reference.auth.jwt import TokenVerifier
+from agentos_reference.http.databases import DatabasePool
 from agentos_reference.http.identity import Verified
 from agentos_reference.http.problems import NotFound
 from agentos_reference.limits import Limits
@@ -28,7 +29,10 @@ class ServerState:
     active: ActiveRuns = field(default_factory=ActiveRuns)
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     background_tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _seen_dbs: dict[int, SqliteDb] = field(default_factory=dict)
+    databases: DatabasePool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.databases = DatabasePool(self.registry.databases(), max_extra=self.limits.max_factory_databases)
 
     @property
     def requires_auth(self) -> bool:
@@ -40,15 +44,13 @@ class ServerState:
             raise NotFound(f"{KIND_TITLES[kind]} not found")
         return found
 
-    def remember_db(self, db: SqliteDb) -> None:
-        """A database a produced component stores its runs in (searched by later reads)."""
-        self._seen_dbs.setdefault(id(db), db)
+    def remember_db(self, db: SqliteDb) -> SqliteDb:
+        """The database a produced component stores its runs in: the one already open for that
+        file, if any (searched by later reads; see ``DatabasePool``)."""
+        return self.databases.adopt(db)
 
     def databases_for(self, registration: Registration) -> list[SqliteDb]:
-        ordered = {id(registration.db): registration.db}
-        for db in [*self.registry.databases(), *self._seen_dbs.values()]:
-            ordered.setdefault(id(db), db)
-        return list(ordered.values())
+        return self.databases.searched(registration.db)
 
     async def find_run(
         self, registration: Registration, run_id: str, verified: Verified

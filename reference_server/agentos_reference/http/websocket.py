@@ -233,7 +233,7 @@ class WorkflowSocket:
         )
         component = await resolve(registration, ctx)
         if component.db is not None:
-            self.state.remember_db(component.db)
+            component.db = self.state.remember_db(component.db)
         execution = await start_run(
             "workflow",
             component,

@@ -76,7 +76,7 @@ def run_router(kind: Kind) -> APIRouter:
             request_context(request, verified, user_id=user_id, session_id=session_id, input=parsed_input),
         )
         if component.db is not None:
-            state.remember_db(component.db)
+            component.db = state.remember_db(component.db)
         execution = await start_run(
             kind,
             component,
