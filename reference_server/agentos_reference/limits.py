@@ -24,6 +24,10 @@ class Limits:
     """Form parts per request."""
     max_ws_message_bytes: int = 2 * MIB
     """One WebSocket text frame."""
+    list_default_limit: int = 20
+    """Runs per page of a listing when the client sends no ``limit`` (agno's default page size)."""
+    list_max_limit: int = 100
+    """The largest ``limit`` a listing accepts (a larger one is a 422)."""
     max_factory_databases: int = 32
     """Database files kept open beyond the registered ones, for factories that hand out a
     ``SqliteDb`` per request (one per file; the least recently used is closed)."""

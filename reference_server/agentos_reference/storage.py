@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS cancellations (
 """
 
 
+@dataclass(frozen=True, order=True)
+class RunKey:
+    """A run's place in a listing: runs are listed by creation time, then run id."""
+
+    created_at: float
+    run_id: str
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One stored run: its keys and the run output document clients receive."""
@@ -262,6 +270,44 @@ class SqliteDb:
                 parameters += (session_id,)
             rows = connection.execute(query + " ORDER BY created_at, rowid", parameters).fetchall()
             return [_record(row) for row in rows]
+
+        return await self._run(work)
+
+    async def list_run_keys(
+        self,
+        component_type: ComponentType,
+        component_id: str,
+        *,
+        session_id: str | None,
+        status: str | None = None,
+        visible_to_user: str | None = None,
+        after: RunKey | None = None,
+        newest_first: bool = False,
+        limit: int,
+    ) -> list[RunKey]:
+        """The next ``limit`` runs of a listing after ``after`` (keys only, however large the runs):
+        of one session if given, with one status if given, and, with ``visible_to_user``, only the
+        runs of that user or of no user."""
+        query = "SELECT created_at, run_id FROM runs WHERE component_type = ? AND component_id = ?"
+        parameters: list[Any] = [component_type, component_id]
+        if session_id is not None:
+            query += " AND session_id = ?"
+            parameters.append(session_id)
+        if status is not None:
+            query += " AND status = ?"
+            parameters.append(status)
+        if visible_to_user is not None:
+            query += " AND (user_id IS NULL OR user_id = ?)"
+            parameters.append(visible_to_user)
+        if after is not None:
+            query += f" AND (created_at, run_id) {'<' if newest_first else '>'} (?, ?)"
+            parameters += [after.created_at, after.run_id]
+        direction = "DESC" if newest_first else "ASC"
+        query += f" ORDER BY created_at {direction}, run_id {direction} LIMIT ?"
+        parameters.append(limit)
+
+        def work(connection: sqlite3.Connection) -> list[RunKey]:
+            return [RunKey(float(row[0]), str(row[1])) for row in connection.execute(query, parameters)]
 
         return await self._run(work)
 

@@ -15,7 +15,7 @@ from agentos_reference.http.problems import NotFound
 from agentos_reference.limits import Limits
 from agentos_reference.registry import KIND_TITLES, Kind, Registration, Registry
 from agentos_reference.runtime.cancellation import ActiveRuns
-from agentos_reference.storage import RunRecord, SqliteDb
+from agentos_reference.storage import RunKey, RunRecord, SqliteDb
 
 # No registered id or stored run id is longer; a longer one cannot exist and is not looked up.
 MAX_LOOKUP_ID_CHARS = 256
@@ -64,20 +64,89 @@ class ServerState:
                 return (record, db) if visible_to(record, verified) else None
         return None
 
-    async def list_runs(
-        self, registration: Registration, session_id: str | None, verified: Verified
-    ) -> tuple[list[RunRecord], bool]:
-        """This component's runs (of one session if given), and whether that session exists."""
-        records: list[RunRecord] = []
+    async def page_of_runs(
+        self, registration: Registration, session_id: str | None, verified: Verified, page: RunPage
+    ) -> tuple[list[tuple[SqliteDb, RunKey]], bool]:
+        """One page of this component's runs (of one session if given) as keys, each with the
+        database holding it, and whether that session exists. Keys only: the runs themselves are
+        read one at a time while the answer is written, so no read holds a whole session."""
         session_found = session_id is None
+        cursors: list[_KeyCursor] = []
         for db in self.databases_for(registration):
             if session_id is not None and await db.session_exists(
                 registration.kind, registration.id, session_id
             ):
                 session_found = True
-            records.extend(await db.list_runs(registration.kind, registration.id, session_id))
-        records.sort(key=lambda record: record.created_at)
-        return [record for record in records if visible_to(record, verified)], session_found
+            cursors.append(_KeyCursor(db, registration, session_id, verified, page))
+        # A merge of the databases' listings, in order, skipping the pages before this one.
+        found: list[tuple[SqliteDb, RunKey]] = []
+        skipped = 0
+        heads = [await cursor.next() for cursor in cursors]
+        while len(found) < page.limit:
+            candidates = [(key, index) for index, key in enumerate(heads) if key is not None]
+            if not candidates:
+                break
+            key, index = max(candidates) if page.newest_first else min(candidates)
+            if skipped < page.offset:
+                skipped += 1
+            else:
+                found.append((cursors[index].db, key))
+            heads[index] = await cursors[index].next()
+        return found, session_found
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """Which runs a listing answers: ``limit`` of them after the first ``offset``, oldest first
+    unless ``newest_first``."""
+
+    limit: int
+    offset: int = 0
+    newest_first: bool = False
+    status: str | None = None
+
+
+class _KeyCursor:
+    """One database's listing of a component's runs, read in chunks of keys."""
+
+    CHUNK = 256
+
+    def __init__(
+        self,
+        db: SqliteDb,
+        registration: Registration,
+        session_id: str | None,
+        verified: Verified,
+        page: RunPage,
+    ) -> None:
+        self.db = db
+        self._registration = registration
+        self._session_id = session_id
+        self._verified = verified
+        self._page = page
+        self._buffer: list[RunKey] = []
+        self._last: RunKey | None = None
+        self._exhausted = False
+
+    async def next(self) -> RunKey | None:
+        if not self._buffer and not self._exhausted:
+            self._buffer = await self.db.list_run_keys(
+                self._registration.kind,
+                self._registration.id,
+                session_id=self._session_id,
+                status=self._page.status,
+                # The same rule as visible_to, applied before counting, so pages have no holes.
+                visible_to_user=self._verified.user_id,
+                after=self._last,
+                newest_first=self._page.newest_first,
+                limit=self.CHUNK,
+            )
+            self._buffer.reverse()
+            self._exhausted = len(self._buffer) < self.CHUNK
+        if not self._buffer:
+            return None
+        self._last = self._buffer.pop()
+        return self._last
 
 
 def visible_to(record: RunRecord, verified: Verified) -> bool:
