@@ -12,12 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI
 
 from agentos_reference.auth.jwt import HMAC_ALGORITHMS, RSA_ALGORITHMS, JWTAuth
 from agentos_reference.demo_factories import demo_os
+from agentos_reference.limits import Limits
 from agentos_reference.ownership import DatabaseInUse, DatabaseOwnership
+from agentos_reference.serving import ServeOptions, serve_app
 from agentos_reference.storage import SqliteDb
 
 SECRET_ENV = "AGENTOS_REFERENCE_JWT_SECRET"
@@ -66,6 +67,43 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--with-probes", action="store_true", help="also serve the contract suite's probe factories"
+    )
+    bounds = ServeOptions()
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=bounds.max_connections,
+        metavar="N",
+        help=f"open connections at most; more get a 503 at once (default: {bounds.max_connections})",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=bounds.header_timeout,
+        metavar="SECONDS",
+        help=f"a request head must arrive within this, else 408 (default: {bounds.header_timeout:g})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=bounds.body_timeout,
+        metavar="SECONDS",
+        help=f"a request body must arrive within this, else 408 (default: {bounds.body_timeout:g})",
+    )
+    serve.add_argument(
+        "--stall-timeout",
+        type=float,
+        default=bounds.stall_timeout,
+        metavar="SECONDS",
+        help="a client that reads nothing of its answer for this long is dropped; a run it streams is"
+        f" cancelled (default: {bounds.stall_timeout:g})",
+    )
+    serve.add_argument(
+        "--keep-alive-timeout",
+        type=int,
+        default=bounds.keep_alive,
+        metavar="SECONDS",
+        help=f"an idle kept-alive connection is closed after this (default: {bounds.keep_alive})",
     )
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
@@ -127,14 +165,27 @@ def open_database(path: str) -> Iterator[SqliteDb]:
             db.close()
 
 
+def serve_options_from(args: argparse.Namespace) -> ServeOptions:
+    return ServeOptions(
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        stall_timeout=args.stall_timeout,
+        keep_alive=args.keep_alive_timeout,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     auth = auth_from(args)
+    options = serve_options_from(args)
+    limits = Limits(body_read_timeout_seconds=options.body_timeout)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     with open_database(args.db) as db:
-        return _serve_app(args, demo_os(db, auth=auth, with_probes=args.with_probes).get_app())
+        app = demo_os(db, auth=auth, with_probes=args.with_probes, limits=limits).get_app()
+        return _serve_app(args, app, options)
 
 
-def _serve_app(args: argparse.Namespace, app: FastAPI) -> int:
+def _serve_app(args: argparse.Namespace, app: FastAPI, options: ServeOptions) -> int:
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener says so, and without it every keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(
@@ -145,8 +196,7 @@ def _serve_app(args: argparse.Namespace, app: FastAPI) -> int:
     host, port = listener.getsockname()[:2]
     # Printed before serving so a parent process (the demo, tests) learns the port chosen for --port 0.
     print(f"{LISTENING} http://{host}:{port}", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, ws="websockets-sansio", lifespan="on")
-    uvicorn.Server(config).run(sockets=[listener])
+    serve_app(app, listener, options, log_level=args.log_level)
     return 0
 
 

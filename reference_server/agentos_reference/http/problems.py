@@ -44,6 +44,14 @@ class PayloadTooLarge(RequestFailed):
         super().__init__(413, detail, "too_large")
 
 
+class RequestTimedOut(RequestFailed):
+    """The request body did not arrive in time (408); the connection is closed after the answer."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(408, detail, "timeout")
+        self.headers = {"Connection": "close"}
+
+
 class UnprocessableForm(RequestFailed):
     """422 with FastAPI's validation-error list, as AgentOS answers a missing or mistyped form field."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import anyio.lowlevel
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from agentos_reference.runtime.events import RunEvent
 
@@ -32,7 +33,14 @@ class SseResponse(StreamingResponse):
         self._on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_then_yield(message: Message) -> None:
+            await send(message)
+            # A server's send returns at once, without a word, once the client is gone (dropped as
+            # stalled, or hung up): yielding here lets Starlette's disconnect listener stop the
+            # stream before the run produces (and completes) anything more for nobody.
+            await anyio.lowlevel.checkpoint()
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_then_yield)
         finally:
             await self._on_close()

@@ -54,7 +54,7 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         operation_id=f"continue_{kind}_run",
         openapi_extra=_continue_form(kind),
         response_model=None,
-        responses=documented(400, 403, 404, 409, 413, 500, streams=True),
+        responses=documented(400, 403, 404, 408, 409, 413, 500, streams=True),
     )
     async def continue_paused_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)

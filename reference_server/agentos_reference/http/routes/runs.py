@@ -50,7 +50,7 @@ def run_router(kind: Kind) -> APIRouter:
         operation_id=f"create_{kind}_run",
         openapi_extra=RUN_FORM,
         response_model=None,
-        responses=documented(400, 403, 404, 413, 500, streams=True, background=True),
+        responses=documented(400, 403, 404, 408, 413, 500, streams=True, background=True),
     )
     async def create_run(component_id: str, request: Request) -> Response:
         state = server_state(request)
