@@ -28,10 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, required=True, help="an inherited, bound listening socket")
     parser.add_argument("--db", required=True, help="SQLite file")
     parser.add_argument("--jwt-secret-env", help="environment variable holding an HS256 secret")
+    defaults = ServeOptions()
+    parser.add_argument("--stall-timeout", type=float, default=defaults.stall_timeout)
+    parser.add_argument("--header-timeout", type=float, default=defaults.header_timeout)
     args = parser.parse_args(argv)
     secret = os.environ.get(args.jwt_secret_env) if args.jwt_secret_env else None
     auth = JWTAuth(secret=secret) if secret else None
-    options = ServeOptions()
+    options = ServeOptions(stall_timeout=args.stall_timeout, header_timeout=args.header_timeout)
     limits = Limits(body_read_timeout_seconds=options.body_timeout)
     with open_database(args.db) as db:
         app = demo_os(db, auth=auth, with_probes=True, limits=limits).get_app()

@@ -28,6 +28,12 @@ class Limits:
     """Runs per page of a listing when the client sends no ``limit`` (agno's default page size)."""
     list_max_limit: int = 100
     """The largest ``limit`` a listing accepts (a larger one is a 422)."""
+    large_message_bytes: int = 64 * KIB
+    """A run whose message is at least this large is admitted under the budget below."""
+    large_messages_in_flight_bytes: int = 1 * MIB
+    """Message bytes of large runs executing at once; more wait their turn (http/admission.py)."""
+    large_run_wait_seconds: float = 30.0
+    """How long a large run waits for its turn before it is refused with 503."""
     body_read_timeout_seconds: float = 60.0
     """A request body must have arrived this long after the app starts reading it (else 408)."""
     max_factory_databases: int = 32

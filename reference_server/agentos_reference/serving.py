@@ -55,11 +55,14 @@ class ServeOptions:
     body_timeout: float = 60.0
     stall_timeout: float = 30.0
     keep_alive: int = 5
+    shutdown_timeout: int = 5
+    """On SIGTERM, requests still running after this long are cancelled (a stalled stream would
+    otherwise hold the shutdown until its stall limit)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_connections, int) or self.max_connections < 1:
             raise ValueError(f"max_connections must be a positive integer, got {self.max_connections!r}")
-        for name in ("header_timeout", "body_timeout", "stall_timeout", "keep_alive"):
+        for name in ("header_timeout", "body_timeout", "stall_timeout", "keep_alive", "shutdown_timeout"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 < value <= 86400:
                 raise ValueError(f"{name} must be a number of seconds above 0 (at most a day), got {value!r}")
@@ -286,6 +289,7 @@ def uvicorn_config(app: ASGIApp, options: ServeOptions, *, log_level: str, **ext
         log_level=log_level,
         lifespan="on",
         timeout_keep_alive=options.keep_alive,
+        timeout_graceful_shutdown=options.shutdown_timeout,
         **extra,
     )
 

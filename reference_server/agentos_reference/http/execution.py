@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -65,6 +65,7 @@ class RunExecution:
         self._stream: AsyncGenerator[RunEvent, None] | None = None
         self._finished = False
         self._stored = False
+        self._on_close: list[Callable[[], None]] = []
 
     @property
     def run_id(self) -> str:
@@ -97,13 +98,22 @@ class RunExecution:
             await self.close()
         return self.output()
 
+    def when_closed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the run is closed (whatever ended it)."""
+        self._on_close.append(callback)
+
     async def close(self) -> None:
         """Finish the run whatever became of its stream: an unfinished run is cancelled and stored."""
-        with anyio.CancelScope(shield=True):
-            if self._stream is not None:
-                # A stream left at one of its events runs its own clean-up; an unstarted one has none.
-                await self._stream.aclose()
-            await self._finish(stopped=True)
+        try:
+            with anyio.CancelScope(shield=True):
+                if self._stream is not None:
+                    # A stream left at one of its events runs its own clean-up; an unstarted one has none.
+                    await self._stream.aclose()
+                await self._finish(stopped=True)
+        finally:
+            callbacks, self._on_close = self._on_close, []
+            for callback in callbacks:
+                callback()
 
     async def _events(self) -> AsyncGenerator[RunEvent, None]:
         # The events after the engine left RUNNING (its completion, pause, cancel or failure).

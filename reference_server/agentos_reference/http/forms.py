@@ -52,6 +52,15 @@ class FormFields:
         return iter(self.values)
 
 
+def declared_body_bytes(request: Request, limits: Limits) -> int:
+    """How large the request body says it is (``Content-Length``); one without a usable length
+    (chunked) counts as the largest allowed."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        return int(declared)
+    return limits.max_body_bytes
+
+
 async def read_body(request: Request, limits: Limits) -> bytes:
     """The request body, refused with 413 once it passes ``limits.max_body_bytes``."""
     declared = request.headers.get("content-length")

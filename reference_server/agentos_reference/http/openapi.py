@@ -37,6 +37,7 @@ ERRORS: dict[int, str] = {
     409: "The run is not paused, or its paused state cannot be continued",
     413: "A field or the request body is over its size limit",
     500: "Internal error; the detail is generic and the cause is in the server log",
+    503: "Too many runs with large messages in flight (see Retry-After)",
 }
 
 SSE_EVENT = {

@@ -52,6 +52,14 @@ class RequestTimedOut(RequestFailed):
         self.headers = {"Connection": "close"}
 
 
+class ServerBusy(RequestFailed):
+    """The server cannot take this request now (503); ``Retry-After`` says when to try again."""
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(503, detail, "busy")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class UnprocessableForm(RequestFailed):
     """422 with FastAPI's validation-error list, as AgentOS answers a missing or mistyped form field."""
 

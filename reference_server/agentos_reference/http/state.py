@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from starlette.requests import HTTPConnection
 
 from agentos_reference.auth.jwt import TokenVerifier
+from agentos_reference.http.admission import LargeRunGate
 from agentos_reference.http.databases import DatabasePool
 from agentos_reference.http.identity import Verified
 from agentos_reference.http.problems import NotFound
@@ -30,9 +31,11 @@ class ServerState:
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     background_tasks: set[asyncio.Task[None]] = field(default_factory=set)
     databases: DatabasePool = field(init=False)
+    large_runs: LargeRunGate = field(init=False)
 
     def __post_init__(self) -> None:
         self.databases = DatabasePool(self.registry.databases(), max_extra=self.limits.max_factory_databases)
+        self.large_runs = LargeRunGate(self.limits)
 
     @property
     def requires_auth(self) -> bool:
