@@ -21,7 +21,7 @@ from agentos_factories.models.hitl import StepRequirement
 from agentos_factories.models.runs import RunStatus, WorkflowRunOutput, WorkflowRunSummary
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type, model_or_omitted
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -230,7 +230,12 @@ def _optional_model(value: ModelT | None, model: type[ModelT]) -> ModelT | None:
 
 
 class WorkflowFactoryHandle(Generic[ModelT]):
-    """One workflow factory, typed by its ``input_schema`` model."""
+    """One workflow factory, typed by its ``input_schema`` model.
+
+    ``factory_input`` may be left out when every field of the model has a default (the
+    deployment validates ``{}``); for a model with a required field that raises
+    :class:`~agentos_factories.FactoryInputError` before anything is sent.
+    """
 
     def __init__(self, workflows: Workflows, workflow_id: str, input_model: type[ModelT]) -> None:
         self._workflows = workflows
@@ -244,7 +249,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -252,7 +257,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.run(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -262,7 +267,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -270,7 +275,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.stream(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -281,7 +286,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -291,7 +296,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -301,7 +306,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -311,7 +316,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -336,7 +341,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
         limit: int | None = None,
         page: int | None = None,
@@ -346,7 +351,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             self.workflow_id,
             session_id=session_id,
             status=status,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             limit=limit,
             page=page,
             timeout=timeout,
@@ -540,7 +545,7 @@ class AsyncWorkflows:
 
 
 class AsyncWorkflowFactoryHandle(Generic[ModelT]):
-    """One workflow factory, typed by its ``input_schema`` model (async)."""
+    """One workflow factory, typed by its ``input_schema`` model (async; see the sync handle)."""
 
     def __init__(self, workflows: AsyncWorkflows, workflow_id: str, input_model: type[ModelT]) -> None:
         self._workflows = workflows
@@ -554,7 +559,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -562,7 +567,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         return await self._workflows.run(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -572,7 +577,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -580,7 +585,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         return await self._workflows.stream(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -591,7 +596,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -601,7 +606,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -611,7 +616,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -621,7 +626,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -646,7 +651,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
         limit: int | None = None,
         page: int | None = None,
@@ -656,7 +661,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             self.workflow_id,
             session_id=session_id,
             status=status,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             limit=limit,
             page=page,
             timeout=timeout,
