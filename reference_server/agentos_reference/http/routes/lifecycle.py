@@ -54,7 +54,7 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         operation_id=f"continue_{kind}_run",
         openapi_extra=_continue_form(kind),
         response_model=None,
-        responses=documented(400, 403, 404, 409, 413, 500, streams=True),
+        responses=documented(400, 403, 404, 408, 409, 413, 500, streams=True),
     )
     async def continue_paused_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)
@@ -122,11 +122,9 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         verified = verified_from(request)
         found = await state.find_run(registration, run_id, verified)
         if found is None:
-            # AgentOS answers 200 for a run it does not know: the intent is recorded all the same.
-            # Another owner's run is unknown to this caller, and is left untouched (storage scopes it).
-            await registration.db.request_cancel(
-                kind, registration.id, run_id[:256], owner=verified.owner, cancel_running=False
-            )
+            # AgentOS answers 200 for a run it does not know. Nothing is recorded: an intent for a
+            # run that does not exist would never be read, and made-up ids would grow the table.
+            # Another owner's run is unknown to this caller the same way, and is left untouched.
             return JSONResponse({})
         record, db = found
         running_here = state.active.cancel(record.run_id)
