@@ -15,9 +15,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from agentos_reference.auth.jwt import HMAC_ALGORITHMS, RSA_ALGORITHMS, JWTAuth
+from agentos_reference.db_lock import DatabaseInUse, DatabaseLock
 from agentos_reference.demo_factories import demo_os
 from agentos_reference.limits import Limits
-from agentos_reference.ownership import DatabaseInUse, DatabaseOwnership
 from agentos_reference.serving import ServeOptions, serve_app
 from agentos_reference.storage import SqliteDb
 
@@ -146,13 +146,13 @@ def auth_from(args: argparse.Namespace) -> JWTAuth | None:
 
 @contextmanager
 def open_database(path: str) -> Iterator[SqliteDb]:
-    """The server's database, owned by this process until the block ends (one server per file:
-    ``DatabaseInUse`` when another process owns it, before anything is read or written).
+    """The server's database, locked for this process until the block ends (one server per file:
+    ``DatabaseInUse`` when another process holds it, before anything is read or written).
 
     A run a crashed server left RUNNING would otherwise stay RUNNING forever, so it becomes ERROR
     first; that is only safe because no other server can be executing it.
     """
-    with DatabaseOwnership(path):
+    with DatabaseLock(path):
         db = SqliteDb(path)
         try:
             abandoned = db.fail_abandoned_runs()

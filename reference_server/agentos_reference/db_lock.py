@@ -1,6 +1,6 @@
 """One server per database file: an exclusive ``flock`` on a lock file beside it.
 
-A server owns the runs in its file: it fails the ones a crashed predecessor left RUNNING, and
+A server is in charge of the runs in its file: it fails the ones a crashed predecessor left RUNNING, and
 cancels the ones whose client left. A second server on the same file would do both to runs the
 first one is executing, so it must not start. The lock is the kernel's: it goes with the process
 (a crash or SIGKILL releases it), and it is taken before the database is opened at all.
@@ -27,14 +27,14 @@ def lock_path(database: str | os.PathLike[str]) -> Path:
     return resolved.with_name(f"{resolved.name}.lock")
 
 
-class DatabaseOwnership:
+class DatabaseLock:
     """Holds a database file's lock for the ``with`` block (a no-op for ``:memory:``)."""
 
     def __init__(self, database: str | os.PathLike[str]) -> None:
         self.database = str(database)
         self._fd: int | None = None
 
-    def __enter__(self) -> DatabaseOwnership:
+    def __enter__(self) -> DatabaseLock:
         if self.database == IN_MEMORY:
             return self
         path = lock_path(self.database)
@@ -43,16 +43,16 @@ class DatabaseOwnership:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            owner = _read_owner(fd)
+            holder = _read_holder(fd)
             os.close(fd)
             raise DatabaseInUse(
-                f"{self.database} is served by another agentos-reference process{owner}"
+                f"{self.database} is served by another agentos-reference process{holder}"
                 f" (one server per database file; lock {path})"
             ) from None
         except BaseException:
             os.close(fd)
             raise
-        # The owner's pid, for the message a second server prints; the lock itself is what counts.
+        # The holder's pid, for the message a second server prints; the lock itself is what counts.
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
@@ -71,7 +71,7 @@ class DatabaseOwnership:
             self._fd = None
 
 
-def _read_owner(fd: int) -> str:
+def _read_holder(fd: int) -> str:
     try:
         text = os.pread(fd, 32, 0).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):

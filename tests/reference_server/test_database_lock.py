@@ -20,7 +20,7 @@ import uvicorn
 
 from agentos_reference import SqliteDb
 from agentos_reference.cli import LISTENING, main, open_database
-from agentos_reference.ownership import DatabaseInUse, DatabaseOwnership, lock_path
+from agentos_reference.db_lock import DatabaseInUse, DatabaseLock, lock_path
 from agentos_reference.storage import RunRecord
 
 
@@ -68,20 +68,20 @@ def test_a_second_serve_in_another_spelling_of_the_path_exits_2_and_touches_noth
             assert "is served by another agentos-reference process" in error
             assert f"(pid {os.getpid()})" in error
         assert no_serving == [], "the second server never served"
-        assert status_of(path, "in-flight") == "RUNNING", "the owner's run in flight is left alone"
-    # Once the owner is gone the file is free again, and its abandoned run is failed.
+        assert status_of(path, "in-flight") == "RUNNING", "the first server's run in flight is left alone"
+    # Once the first server is gone the file is free again, and its abandoned run is failed.
     assert main(["serve", "--port", "0", "--db", str(path)]) == 0
     assert no_serving == ["served"]
     assert status_of(path, "in-flight") == "ERROR"
 
 
-def test_ownership_is_released_by_the_block_and_is_a_no_op_in_memory(tmp_path: Path) -> None:
+def test_the_lock_is_released_by_the_block_and_is_a_no_op_in_memory(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    with DatabaseOwnership(path):
+    with DatabaseLock(path):
         assert lock_path(path).exists()
         with pytest.raises(DatabaseInUse):
-            DatabaseOwnership(path).__enter__()
-    with DatabaseOwnership(path), DatabaseOwnership(":memory:"), DatabaseOwnership(":memory:"):
+            DatabaseLock(path).__enter__()
+    with DatabaseLock(path), DatabaseLock(":memory:"), DatabaseLock(":memory:"):
         pass
 
 
