@@ -324,7 +324,8 @@ class SqliteDb:
     async def get_run(
         self, component_type: ComponentType, component_id: str, run_id: str
     ) -> RunRecord | None:
-        """The run, whoever owns it: for operators and tests. Routes read with :meth:`get_owned_run`."""
+        """The run, whoever owns it: for operators and tests, and for a listing reading the runs
+        whose keys :meth:`list_runs` gave it. Routes look runs up with :meth:`get_owned_run`."""
 
         def work(connection: sqlite3.Connection) -> RunRecord | None:
             row = connection.execute(

@@ -117,34 +117,41 @@ async def test_pages_merge_every_database_in_order_and_show_only_the_callers_run
     home: SqliteDb, tmp_path: Path
 ) -> None:
     users = ("t-a", "t-b", "home-user")
-    async with client_for(lister_app(home, tmp_path).get_app()) as client:
-        # Callers without a token: the form's user_id picks the database (ctx.user_id), but these
-        # runs are all owned by no verified user, so one listing spans the three databases.
-        anonymous_runs: list[str] = []
-        for index in range(30):
-            response = await client.post(
-                "/agents/lister/runs",
-                data={"message": f"a{index}", "stream": "false", "user_id": users[index % 3]},
-            )
-            anonymous_runs.append(response.json()["run_id"])
-        made: dict[str, list[str]] = {user: [] for user in users}
-        for index in range(30):
-            user = users[index % 3]
-            response = await client.post(
-                "/agents/lister/runs",
-                data={"message": f"m{index}", "stream": "false"},
-                headers=bearer(hs_token(sub=user)),
-            )
-            made[user].append(response.json()["run_id"])
-        anonymous: list[str] = []
-        for page in (1, 2, 3, 4, 5):
-            anonymous += ids(await client.get(LIST, params={"limit": 8, "page": page}))
-        assert anonymous == anonymous_runs, "three databases, one order, nothing twice, no user's run"
-        for user, runs in made.items():
-            mine = await client.get(LIST, params={"limit": 4, "page": 2}, headers=bearer(hs_token(sub=user)))
-            assert ids(mine) == runs[4:8], "a page holds only the caller's runs, with no holes"
-            every = await client.get(LIST, params={"limit": 100}, headers=bearer(hs_token(sub=user)))
-            assert ids(every) == runs, "a verified user lists none of the anonymous runs"
+    app = lister_app(home, tmp_path).get_app()
+    # The tenants' files are closed at the end, as the app's shutdown would: their writer threads
+    # must not outlive the test (test_factory_databases counts threads).
+    try:
+        async with client_for(app) as client:
+            # Callers without a token: the form's user_id picks the database (ctx.user_id), but these
+            # runs are all owned by no verified user, so one listing spans the three databases.
+            anonymous_runs: list[str] = []
+            for index in range(30):
+                response = await client.post(
+                    "/agents/lister/runs",
+                    data={"message": f"a{index}", "stream": "false", "user_id": users[index % 3]},
+                )
+                anonymous_runs.append(response.json()["run_id"])
+            made: dict[str, list[str]] = {user: [] for user in users}
+            for index in range(30):
+                user = users[index % 3]
+                response = await client.post(
+                    "/agents/lister/runs",
+                    data={"message": f"m{index}", "stream": "false"},
+                    headers=bearer(hs_token(sub=user)),
+                )
+                made[user].append(response.json()["run_id"])
+            anonymous: list[str] = []
+            for page in (1, 2, 3, 4, 5):
+                anonymous += ids(await client.get(LIST, params={"limit": 8, "page": page}))
+            assert anonymous == anonymous_runs, "three databases, one order, nothing twice, no user's run"
+            for user, runs in made.items():
+                token = bearer(hs_token(sub=user))
+                mine = await client.get(LIST, params={"limit": 4, "page": 2}, headers=token)
+                assert ids(mine) == runs[4:8], "a page holds only the caller's runs, with no holes"
+                every = await client.get(LIST, params={"limit": 100}, headers=token)
+                assert ids(every) == runs, "a verified user lists none of the anonymous runs"
+    finally:
+        app.state.server.databases.close()
 
 
 async def test_a_large_listing_reads_one_run_per_storage_job(

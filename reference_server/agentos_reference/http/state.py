@@ -70,6 +70,24 @@ class ServerState:
                 return record, db
         return None
 
+    async def cancel_run(self, registration: Registration, run_id: str, verified: Verified) -> bool:
+        """Cancel the caller's run of this component: stop it if it runs here, and record the intent
+        (a paused run, or an orphaned running one, becomes CANCELLED at once). False when the caller
+        has no such run: nothing is recorded for an id that does not exist (made-up ids would grow
+        the table, unread), nor for another owner's run, which is left untouched."""
+        found = await self.find_run(registration, run_id, verified)
+        if found is None:
+            return False
+        record, db = found
+        running_here = self.active.cancel(record.run_id)
+        return await db.request_cancel(
+            registration.kind,
+            registration.id,
+            record.run_id,
+            owner=verified.owner,
+            cancel_running=not running_here,
+        )
+
     async def page_of_runs(
         self, registration: Registration, session_id: str | None, verified: Verified, page: RunPage
     ) -> tuple[list[tuple[SqliteDb, RunKey]], bool]:

@@ -119,18 +119,8 @@ def lifecycle_router(kind: Kind) -> APIRouter:
     async def cancel_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)
         registration = state.registration(kind, component_id)
-        verified = verified_from(request)
-        found = await state.find_run(registration, run_id, verified)
-        if found is None:
-            # AgentOS answers 200 for a run it does not know. Nothing is recorded: an intent for a
-            # run that does not exist would never be read, and made-up ids would grow the table.
-            # Another owner's run is unknown to this caller the same way, and is left untouched.
-            return JSONResponse({})
-        record, db = found
-        running_here = state.active.cancel(record.run_id)
-        await db.request_cancel(
-            kind, registration.id, record.run_id, owner=verified.owner, cancel_running=not running_here
-        )
+        # AgentOS answers 200 whether or not the run is one the caller can cancel.
+        await state.cancel_run(registration, run_id, verified_from(request))
         return JSONResponse({})
 
     return router
