@@ -44,6 +44,23 @@ async def test_the_cancel_of_a_real_paused_run_is_still_recorded(hs_server: Depl
     assert await hs_server.rows() == {**before, "cancellations": before["cancellations"] + 1}
 
 
+async def test_cancels_of_another_owners_run_store_nothing_and_leave_it_paused(hs_server: Deployment) -> None:
+    alice = bearer(hs_token(sub="alice"))
+    async with client_for(hs_server.app) as client:
+        for kind in KINDS:
+            path = f"/{PLURALS[kind]}/{PAUSING[kind]}/runs"
+            paused = await client.post(path, data={"message": "m", "stream": "false"}, headers=alice)
+            run_id = paused.json()["run_id"]
+            before = await hs_server.rows()
+            # Another verified user, a token without a user, no token: to each, the run does not exist.
+            for headers in (bearer(hs_token(sub="mallory")), bearer(hs_token()), {}):
+                response = await client.post(f"{path}/{run_id}/cancel", headers=headers)
+                assert (response.status_code, response.json()) == (200, {}), response.text
+            assert await hs_server.rows() == before
+            read = await client.get(f"{path}/{run_id}", headers=alice)
+            assert read.json()["status"] == "PAUSED"
+
+
 async def test_storage_records_an_intent_only_for_a_stored_run_of_that_component(tmp_path: Path) -> None:
     db = SqliteDb(tmp_path / "cancels.sqlite3")
     try:
