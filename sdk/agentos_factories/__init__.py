@@ -43,6 +43,7 @@ from ._streaming import (
     WorkflowRunStream,
 )
 from ._types import NOT_GIVEN, FactoryInput, NotGiven, WebSocketRoute
+from ._version import __version__ as __version__
 from ._websocket import AsyncWorkflowRunEvents, AsyncWorkflowWebSocket, WorkflowRunEvents, WorkflowWebSocket
 from .models import (
     AgentEvent,

@@ -29,6 +29,7 @@ from ._types import (
     TimeoutTypes,
     TokenSource,
 )
+from ._version import __version__
 
 if TYPE_CHECKING:
     from .resources.agents import Agents, AsyncAgents
@@ -39,7 +40,7 @@ __all__ = ["AsyncClient", "Client"]
 
 T = TypeVar("T")
 
-_USER_AGENT = "agentos-factories/0.1.0"
+_USER_AGENT = f"agentos-factories/{__version__}"
 
 
 def _check_base_url(base_url: str | httpx.URL) -> httpx.URL:
