@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ConfigDict, JsonValue, TypeAdapter
 
 from agentos_factories._errors import FactoryInputError
-from agentos_factories._types import ModelT
+from agentos_factories._types import ModelT, NotGiven
 
 #: Adapters build their validators on first use, not at import: most programs use a few endpoints,
 #: and building them all made ``import agentos_factories`` cost ~1.5 MB and ~40 ms more.
@@ -31,3 +31,21 @@ def checked_model_type(model: object) -> None:
 
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"a factory handle needs a pydantic model class, not {model!r}")
+
+
+def model_or_omitted(value: Any, model: type[ModelT]) -> ModelT | None:
+    """What a typed handle sends: ``value`` checked as above, or ``None`` (leave ``factory_input`` out)
+    when the caller passed nothing (``NOT_GIVEN``).
+
+    Leaving it out is allowed only when every field of ``model`` has a default: the deployment
+    then validates ``{}``, which such a model accepts. Otherwise this raises before anything is sent.
+    """
+    if not isinstance(value, NotGiven):
+        return checked_model(value, model)
+    required = [name for name, field in model.model_fields.items() if field.is_required()]
+    if required:
+        raise FactoryInputError(
+            f"this factory handle needs factory_input as {model.__name__}: it has required fields"
+            f" {', '.join(required)}"
+        )
+    return None

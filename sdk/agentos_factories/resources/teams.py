@@ -18,7 +18,7 @@ from agentos_factories.models.hitl import RunRequirement
 from agentos_factories.models.runs import TeamRunOutput
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model_type, model_or_omitted
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -167,7 +167,12 @@ class Teams:
 
 
 class TeamFactoryHandle(Generic[ModelT]):
-    """One team factory, typed by its ``input_schema`` model."""
+    """One team factory, typed by its ``input_schema`` model.
+
+    ``factory_input`` may be left out when every field of the model has a default (the
+    deployment validates ``{}``); for a model with a required field that raises
+    :class:`~agentos_factories.FactoryInputError` before anything is sent.
+    """
 
     def __init__(self, teams: Teams, team_id: str, input_model: type[ModelT]) -> None:
         self._teams = teams
@@ -181,7 +186,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -189,7 +194,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         return self._teams.run(
             self.team_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -199,7 +204,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -207,7 +212,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         return self._teams.stream(
             self.team_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -391,7 +396,7 @@ class AsyncTeams:
 
 
 class AsyncTeamFactoryHandle(Generic[ModelT]):
-    """One team factory, typed by its ``input_schema`` model (async)."""
+    """One team factory, typed by its ``input_schema`` model (async; see the sync handle)."""
 
     def __init__(self, teams: AsyncTeams, team_id: str, input_model: type[ModelT]) -> None:
         self._teams = teams
@@ -405,7 +410,7 @@ class AsyncTeamFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -413,7 +418,7 @@ class AsyncTeamFactoryHandle(Generic[ModelT]):
         return await self._teams.run(
             self.team_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -423,7 +428,7 @@ class AsyncTeamFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -431,7 +436,7 @@ class AsyncTeamFactoryHandle(Generic[ModelT]):
         return await self._teams.stream(
             self.team_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,

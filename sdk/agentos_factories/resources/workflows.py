@@ -21,7 +21,7 @@ from agentos_factories.models.hitl import StepRequirement
 from agentos_factories.models.runs import RunStatus, WorkflowRunOutput, WorkflowRunSummary
 
 from . import _calls
-from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type
+from ._shared import CANCEL_ADAPTER, DEFERRED, checked_model, checked_model_type, model_or_omitted
 
 if TYPE_CHECKING:
     from agentos_factories._client import AsyncClient, Client
@@ -221,7 +221,12 @@ def _optional_model(value: ModelT | None, model: type[ModelT]) -> ModelT | None:
 
 
 class WorkflowFactoryHandle(Generic[ModelT]):
-    """One workflow factory, typed by its ``input_schema`` model."""
+    """One workflow factory, typed by its ``input_schema`` model.
+
+    ``factory_input`` may be left out when every field of the model has a default (the
+    deployment validates ``{}``); for a model with a required field that raises
+    :class:`~agentos_factories.FactoryInputError` before anything is sent.
+    """
 
     def __init__(self, workflows: Workflows, workflow_id: str, input_model: type[ModelT]) -> None:
         self._workflows = workflows
@@ -235,7 +240,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -243,7 +248,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.run(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -253,7 +258,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -261,7 +266,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.stream(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -272,7 +277,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -282,7 +287,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -292,7 +297,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -302,7 +307,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -327,7 +332,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         self,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
@@ -335,7 +340,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             self.workflow_id,
             session_id=session_id,
             status=status,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             timeout=timeout,
         )
 
@@ -519,7 +524,7 @@ class AsyncWorkflows:
 
 
 class AsyncWorkflowFactoryHandle(Generic[ModelT]):
-    """One workflow factory, typed by its ``input_schema`` model (async)."""
+    """One workflow factory, typed by its ``input_schema`` model (async; see the sync handle)."""
 
     def __init__(self, workflows: AsyncWorkflows, workflow_id: str, input_model: type[ModelT]) -> None:
         self._workflows = workflows
@@ -533,7 +538,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -541,7 +546,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         return await self._workflows.run(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -551,7 +556,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         message: str,
         *,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         user_id: str | None = None,
         session_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -559,7 +564,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         return await self._workflows.stream(
             self.workflow_id,
             message,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -570,7 +575,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -580,7 +585,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -590,7 +595,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         run_id: str,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         step_requirements: StepRequirements | None = None,
         user_id: str | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
@@ -600,7 +605,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
         )
@@ -625,7 +630,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         self,
         *,
         session_id: str,
-        factory_input: ModelT,
+        factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
@@ -633,7 +638,7 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             self.workflow_id,
             session_id=session_id,
             status=status,
-            factory_input=checked_model(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             timeout=timeout,
         )
 
