@@ -39,7 +39,7 @@ def test_the_two_guards_are_one_module_but_for_their_names() -> None:
     assert renamed == code[1]
 
 
-@pytest.mark.parametrize("extra", ["contract", "server", "stubs", "agno", "dev"])
+@pytest.mark.parametrize("extra", ["contract", "server", "stubs", "agno", "codegen", "dev"])
 def test_nothing_is_missing_in_the_development_venv(extra: str) -> None:
     assert contract_console.missing_for_extra(extra) == []
 

@@ -2,9 +2,11 @@
 venvs as a pip user would (the SDK alone, then each extra), every console script answers ``--help``
 and one real command, and a missing extra is the ``pip install`` line to run, never a traceback.
 
-Marked ``wheel`` (``pytest -m "not wheel"`` leaves it out). Its cost is the build (about 2 s) and
-pip installing from the index into three venvs made without pip of their own (about 40 s in all on a
-2-core machine, most of it the [agno] extra); every command is bounded by a timeout.
+Marked ``wheel`` (``pytest -m "not wheel"`` leaves it out). Cost, measured on the 2-core machine
+under a load of 3 (``/usr/bin/time pytest tests/packaging``): about 45 s wall and 45 s of CPU: the
+build (2 s), pip installing the wheel into three venvs made without pip of their own, ``--no-compile``
+(the [server] and [agno] ones in the background while the SDK venv's steps run), one contract check
+(``--max-examples 1``) and one generate; every command is bounded by a timeout.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def test_the_wheel_is_the_four_packages_and_their_console_scripts(dist: Dist) ->
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
     assert {name.split("/")[0] for name in names} == {*PACKAGES, info}
     assert "agentos-contract = agentos_contract._console:main" in entry_points
+    assert "agentos-factories = agentos_factories.codegen.cli:main" in entry_points
     assert "agentos-reference = agentos_reference._console:main" in entry_points
     for package in PACKAGES:
         assert f"{package}/py.typed" in names
@@ -232,7 +235,7 @@ def _metadata_version(venv: Venv) -> str:
     return venv.run("python", "-c", program).stdout.strip()
 
 
-def test_the_sdk_alone_then_the_contract_and_stubs_extras(
+def test_the_sdk_alone_then_the_contract_stubs_and_codegen_extras(
     dist: Dist, extra_venvs: dict[str, Future[Venv]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     venv = Venv.create(tmp_path_factory.mktemp("venv") / "user", dist.wheel)
@@ -244,6 +247,7 @@ def test_the_sdk_alone_then_the_contract_and_stubs_extras(
     assert version.stdout.strip() == _metadata_version(venv) != "0+unknown"
     _exits_2_with_the_pip_line(venv.run("agentos-contract", "--help"), "contract")
     _exits_2_with_the_pip_line(venv.run("agentos-reference", "--help"), "server")
+    assert venv.run("agentos-factories", "--help").returncode == 0  # generate needs [codegen] to write
     library = venv.run("python", "-c", "from agentos_reference import ReferenceOS")
     assert "pip install 'agentos-factories[server]'" in library.stderr
 
@@ -276,15 +280,6 @@ def test_the_sdk_alone_then_the_contract_and_stubs_extras(
         os.close(write_end)
     assert (piped.returncode, piped.stderr) == (141, "")
     _exits_2_with_the_pip_line(venv.run("agentos-reference", "--help"), "server")
-    server_venv = extra_venvs["server"].result(timeout=PIP_SECONDS)
-    with server_venv.serving(work / "reference.sqlite3") as url:
-        report = work / "report.json"
-        check = venv.run(
-            "agentos-contract", "check", "--url", url, "--max-examples", "1", "--quiet", "--json", str(report)
-        )
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert " 0 violated" in check.stdout
-    assert report.is_file()
 
     # [stubs]: the agentos_stub fixture in the project's tests.
     venv.install_extra("stubs")
@@ -298,6 +293,29 @@ def test_the_sdk_alone_then_the_contract_and_stubs_extras(
     )
     stubbed = venv.run("pytest", "-q", "-p", "no:cacheprovider", "test_stub.py", cwd=work)
     assert stubbed.returncode == 0, stubbed.stdout + stubbed.stderr
+
+    # Against the [server] venv's reference server: a contract check, then typed bindings, which
+    # need [codegen] (the command says so without it).
+    server_venv = extra_venvs["server"].result(timeout=PIP_SECONDS)
+    with server_venv.serving(work / "reference.sqlite3") as url:
+        report = work / "report.json"
+        check = venv.run(
+            "agentos-contract", "check", "--url", url, "--max-examples", "1", "--quiet", "--json", str(report)
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert " 0 violated" in check.stdout
+        assert report.is_file()
+        bindings = work / "agentos_bindings.py"
+        _exits_2_with_the_pip_line(
+            venv.run("agentos-factories", "generate", "--url", url, "-o", str(bindings)), "codegen"
+        )
+        venv.install_extra("codegen")
+        generated = venv.run("agentos-factories", "generate", "--url", url, "-o", str(bindings))
+        assert generated.returncode == 0, generated.stdout + generated.stderr
+        checked = venv.run("agentos-factories", "generate", "--check", "-o", str(bindings))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    imported = venv.run("python", "-c", "import agentos_bindings", cwd=work)
+    assert imported.returncode == 0, imported.stderr
 
 
 def test_the_server_extra_serves_and_the_sdk_of_the_same_wheel_runs_a_factory(
