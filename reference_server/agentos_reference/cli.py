@@ -204,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return serve(args)
+    except BrokenPipeError:
+        raise  # our reader left: agentos_reference._console ends quietly, this is no error to report
     except (ValueError, OSError, sqlite3.Error, DatabaseInUse) as error:
         print(f"agentos-reference: error: {error}", file=sys.stderr)
         return 2

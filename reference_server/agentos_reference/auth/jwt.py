@@ -25,6 +25,9 @@ RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
 MIN_SECRET_BYTES = 32
 # RFC 7519 NumericDate claims; PyJWT reads them with int(), so a numeric string would pass.
 TIME_CLAIMS = ("exp", "nbf", "iat")
+# Claims nested deeper are refused. Without a bound of its own the answer would depend on the
+# Python: json.loads raises RecursionError near 1,000 levels up to 3.12, and reads them on 3.13.
+MAX_CLAIMS_DEPTH = 64
 
 
 class TokenError(Exception):
@@ -136,6 +139,8 @@ class TokenVerifier:
         for claim in TIME_CLAIMS:
             if claim in payload and not _is_number(payload[claim]):
                 raise TokenError(f"Invalid token: claim {claim!r} must be a number")
+        if _nesting_depth(payload) > MAX_CLAIMS_DEPTH:
+            raise TokenError(f"Invalid token: claims nested deeper than {MAX_CLAIMS_DEPTH} levels")
         if not _encodes_as_utf8(payload):
             raise TokenError("Invalid token: a claim holds a lone surrogate, which is not Unicode text")
         return VerifiedToken(
@@ -170,6 +175,20 @@ class TokenVerifier:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays in ``value`` (1 for a flat object), without recursing."""
+    depth = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        depth = max(depth, level)
+        pending.extend((child, level + 1) for child in children)
+    return depth
 
 
 def _encodes_as_utf8(payload: Mapping[str, Any]) -> bool:
