@@ -55,6 +55,17 @@ def _lib(*names: str) -> tuple[str, ...]:
     return tuple(f"{_LIBRARY_TESTS}::{name}" for name in names)
 
 
+# A test id alone names a path that exists in a checkout, not in a pip-installed package.
+TESTS_LOCATION = (
+    "agentos-factories' own test suite (in its source repository or sdist, not the installed package)"
+)
+
+
+def judged_by_tests(clause: Clause) -> str:
+    """Where a clause is judged by the project's tests, in words a pip user can follow."""
+    return f"{TESTS_LOCATION}: {', '.join(clause.test_nodes)}"
+
+
 CLAUSES: tuple[Clause, ...] = (
     Clause(
         "C01",

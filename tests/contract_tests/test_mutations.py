@@ -687,22 +687,17 @@ def _others_runs_found(verified: bool) -> Apply:
 
 def _cancel_reaches_any_owner(mp: pytest.MonkeyPatch) -> None:
     """A cancel acts as the run's owner, whoever sent it."""
-    original = storage.SqliteDb.request_cancel
+    original = ServerState.cancel_run
 
-    async def request_cancel(
-        self: storage.SqliteDb,
-        component_type: Any,
-        component_id: str,
-        run_id: str,
-        *,
-        owner: str | None,
-        cancel_running: bool,
-    ) -> None:
-        run = await self.get_run(component_type, component_id, run_id)
-        owner = run.owner if run is not None else owner
-        await original(self, component_type, component_id, run_id, owner=owner, cancel_running=cancel_running)
+    async def cancel_run(self: ServerState, registration: Any, run_id: str, verified: Any) -> bool:
+        for db in self.databases_for(registration):
+            run = await db.get_run(registration.kind, registration.id, run_id)
+            if run is not None:
+                verified = replace(verified, user_id=run.owner)
+                break
+        return await original(self, registration, run_id, verified)
 
-    mp.setattr(storage.SqliteDb, "request_cancel", request_cancel)
+    mp.setattr(ServerState, "cancel_run", cancel_run)
 
 
 def _sessions_shared(mp: pytest.MonkeyPatch) -> None:
@@ -716,18 +711,38 @@ def _sessions_shared(mp: pytest.MonkeyPatch) -> None:
         session_id: str | None,
         *,
         owner: str | None,
+        status: str | None = None,
+        after: storage.RunKey | None = None,
+        newest_first: bool = False,
+        limit: int,
     ) -> Any:
-        records, found = await original(self, component_type, component_id, session_id, owner=owner)
+        keys, found = await original(
+            self,
+            component_type,
+            component_id,
+            session_id,
+            owner=owner,
+            status=status,
+            after=after,
+            newest_first=newest_first,
+            limit=limit,
+        )
         if session_id is None or not found:
-            return records, found
+            return keys, found
+        order = "DESC" if newest_first else "ASC"
+        query = (
+            "SELECT created_at, run_id FROM runs"
+            " WHERE component_type = ? AND component_id = ? AND session_id = ?"
+        )
+        parameters: list[Any] = [component_type, component_id, session_id]
+        if after is not None:
+            query += f" AND (created_at, run_id) {'<' if newest_first else '>'} (?, ?)"
+            parameters += [after.created_at, after.run_id]
+        query += f" ORDER BY created_at {order}, run_id {order} LIMIT ?"
+        parameters.append(limit)
 
-        def work(connection: Any) -> list[Any]:
-            rows = connection.execute(
-                f"SELECT {storage._RUN_COLUMNS} FROM runs WHERE component_type = ? AND component_id = ?"
-                " AND session_id = ? ORDER BY created_at",
-                (component_type, component_id, session_id),
-            ).fetchall()
-            return [storage._record(row) for row in rows]
+        def work(connection: Any) -> list[storage.RunKey]:
+            return [storage.RunKey(row[0], row[1]) for row in connection.execute(query, parameters)]
 
         return await self._run(work), found
 
