@@ -4,9 +4,26 @@ from agentos_factories import Client
 
 with Client("http://127.0.0.1:7777", token="...") as client:
     output = client.agents.run("research-agent", "Hello", factory_input={"persona": "skeptic"})
+
+``Client()`` with no arguments reads ``AGENTOS_BASE_URL`` and ``AGENTOS_TOKEN``; ``AGENTOS_LOG=debug``
+logs each request, retry and response to stderr (the ``agentos_factories`` logger).
 """
 
-from ._client import AsyncClient, Client
+from . import _logs
+from ._async.client import (
+    AsyncClient,
+)
+from ._async.streaming import (
+    AsyncAgentRunStream,
+    AsyncEventStream,
+    AsyncRunStream,
+    AsyncTeamRunStream,
+    AsyncWorkflowRunStream,
+)
+from ._async.websocket import (
+    AsyncWorkflowRunEvents,
+    AsyncWorkflowWebSocket,
+)
 from ._errors import (
     STATUS_ERRORS,
     AgentOSError,
@@ -28,42 +45,77 @@ from ._errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
+    StreamClosedError,
     UnprocessableEntityError,
     error_class_for_status,
 )
-from ._streaming import (
+from ._response import (
+    APIResponse,
+)
+from ._sync.client import (
+    Client,
+)
+from ._sync.streaming import (
     AgentRunStream,
-    AsyncAgentRunStream,
-    AsyncRunStream,
-    AsyncTeamRunStream,
-    AsyncWorkflowRunStream,
+    EventStream,
     RunStream,
     TeamRunStream,
     WorkflowRunStream,
 )
-from ._types import NOT_GIVEN, FactoryInput, NotGiven, WebSocketRoute
-from ._websocket import AsyncWorkflowRunEvents, AsyncWorkflowWebSocket, WorkflowRunEvents, WorkflowWebSocket
+from ._sync.websocket import (
+    WorkflowRunEvents,
+    WorkflowWebSocket,
+)
+from ._types import (
+    NOT_GIVEN,
+    FactoryInput,
+    NotGiven,
+    WebSocketRoute,
+)
 from .models import (
     AgentEvent,
     AgentInfo,
     AgentRunOutput,
     ComponentInfo,
+    RunCancelled,
     RunCompleted,
     RunContent,
+    RunContentCompleted,
+    RunContinued,
+    RunError,
+    RunEventBase,
     RunPaused,
     RunRequirement,
     RunStarted,
     RunStatus,
+    StepCompleted,
+    StepContinued,
+    StepOutput,
+    StepPaused,
     StepRequirement,
+    StepStarted,
     TeamEvent,
     TeamInfo,
+    TeamRunCancelled,
     TeamRunCompleted,
+    TeamRunContent,
+    TeamRunContentCompleted,
+    TeamRunContinued,
+    TeamRunError,
     TeamRunOutput,
     TeamRunPaused,
+    TeamRunStarted,
+    TeamToolCallCompleted,
+    TeamToolCallStarted,
+    ToolCallCompleted,
+    ToolCallStarted,
     ToolExecution,
     UnknownEvent,
+    WorkflowCancelled,
     WorkflowCompleted,
+    WorkflowError,
     WorkflowEvent,
     WorkflowInfo,
     WorkflowPaused,
@@ -84,6 +136,7 @@ __all__ = [
     "NOT_GIVEN",
     "STATUS_ERRORS",
     "APIConnectionError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -96,6 +149,7 @@ __all__ = [
     "AsyncAgentFactoryHandle",
     "AsyncAgentRunStream",
     "AsyncClient",
+    "AsyncEventStream",
     "AsyncRunStream",
     "AsyncTeamFactoryHandle",
     "AsyncTeamRunStream",
@@ -108,6 +162,7 @@ __all__ = [
     "Client",
     "ComponentInfo",
     "ConflictError",
+    "EventStream",
     "FactoryError",
     "FactoryInput",
     "FactoryInputError",
@@ -121,27 +176,51 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
+    "RunCancelled",
     "RunCompleted",
     "RunContent",
+    "RunContentCompleted",
+    "RunContinued",
+    "RunError",
+    "RunEventBase",
     "RunPaused",
     "RunRequirement",
     "RunStarted",
     "RunStatus",
     "RunStream",
     "ServerError",
+    "StepCompleted",
+    "StepContinued",
+    "StepOutput",
+    "StepPaused",
     "StepRequirement",
+    "StepStarted",
+    "StreamClosedError",
     "TeamEvent",
     "TeamFactoryHandle",
     "TeamInfo",
+    "TeamRunCancelled",
     "TeamRunCompleted",
+    "TeamRunContent",
+    "TeamRunContentCompleted",
+    "TeamRunContinued",
+    "TeamRunError",
     "TeamRunOutput",
     "TeamRunPaused",
+    "TeamRunStarted",
     "TeamRunStream",
+    "TeamToolCallCompleted",
+    "TeamToolCallStarted",
+    "ToolCallCompleted",
+    "ToolCallStarted",
     "ToolExecution",
     "UnknownEvent",
     "UnprocessableEntityError",
     "WebSocketRoute",
+    "WorkflowCancelled",
     "WorkflowCompleted",
+    "WorkflowError",
     "WorkflowEvent",
     "WorkflowFactoryHandle",
     "WorkflowInfo",
@@ -154,3 +233,5 @@ __all__ = [
     "WorkflowWebSocket",
     "error_class_for_status",
 ]
+
+_logs.setup_from_environment()

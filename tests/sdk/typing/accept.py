@@ -16,9 +16,10 @@ from agentos_factories import (
     AgentFactoryHandle,
     AgentInfo,
     AgentRunOutput,
+    AgentRunStream,
     APIStatusError,
+    AsyncAgentRunStream,
     AsyncClient,
-    AsyncRunStream,
     AsyncWorkflowFactoryHandle,
     AsyncWorkflowRunEvents,
     AsyncWorkflowWebSocket,
@@ -32,6 +33,7 @@ from agentos_factories import (
     TeamEvent,
     TeamInfo,
     TeamRunOutput,
+    TeamRunStream,
     ToolExecution,
     WorkflowEvent,
     WorkflowInfo,
@@ -96,7 +98,8 @@ def sync_surface(client: Client) -> None:
 
 def sync_streams(client: Client) -> None:
     stream = client.agents.stream("a", "hi")
-    assert_type(stream, RunStream[AgentEvent])
+    assert_type(stream, AgentRunStream)
+    _generic: RunStream[AgentEvent] = stream  # the generic base still names it
     with stream:
         for event in stream:
             assert_type(event, AgentEvent)
@@ -107,7 +110,8 @@ def sync_streams(client: Client) -> None:
                     "a", "r", session_id="s", tools=[t.confirm() for t in event.tools]
                 )
     assert_type(stream.completion, AgentEvent | None)
-    assert_type(client.teams.stream("t", "hi"), RunStream[TeamEvent])
+    assert_type(client.teams.stream("t", "hi"), TeamRunStream)
+    _team_generic: RunStream[TeamEvent] = client.teams.stream("t", "hi")
     assert_type(client.workflows.stream("w", "hi").until_done(), WorkflowEvent)
     final = client.agents.stream("a", "hi").until_done()
     if isinstance(final, RunCompleted):
@@ -118,7 +122,7 @@ def typed_handles(client: Client) -> None:
     research = client.agents.factory("research-agent", ResearchInput)
     assert_type(research, AgentFactoryHandle[ResearchInput])
     assert_type(research.run("hi", factory_input=ResearchInput(persona="skeptic")), AgentRunOutput)
-    assert_type(research.stream("hi", factory_input=ResearchInput()), RunStream[AgentEvent])
+    assert_type(research.stream("hi", factory_input=ResearchInput()), AgentRunStream)
     assert_type(research.input_model, type[ResearchInput])
     team = client.teams.factory("t", ResearchInput)
     assert_type(team.run("hi", factory_input=ResearchInput()), TeamRunOutput)
@@ -166,7 +170,7 @@ async def async_surface(client: AsyncClient) -> None:
     assert_type(await client.teams.run("t", "hi"), TeamRunOutput)
     assert_type(await client.workflows.list_runs("w", session_id="s"), list[WorkflowRunSummary])
     stream = await client.agents.stream("a", "hi")
-    assert_type(stream, AsyncRunStream[AgentEvent])
+    assert_type(stream, AsyncAgentRunStream)
     async with stream:
         async for event in stream:
             assert_type(event, AgentEvent)

@@ -23,7 +23,7 @@ def misuse(client: Client) -> None:
     research = client.agents.factory("research-agent", ResearchInput)
     research.run("hi", factory_input={"depth": 3})  # E: arg-type
     research.run("hi", factory_input=OtherInput(tenant="x"))  # E: arg-type
-    research.run("hi")  # E: call-arg
+    research.run("hi", factory_input=None)  # E: arg-type
     research.stream("hi", factory_input=None)  # E: arg-type
     client.workflows.factory("w", ResearchInput).list_runs(session_id="s", factory_input={})  # E: arg-type
     flow = client.workflows.factory("w", ResearchInput)

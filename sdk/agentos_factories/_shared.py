@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, JsonValue, TypeAdapter
+from pydantic import ConfigDict, JsonValue, TypeAdapter, ValidationError
 
-from agentos_factories._errors import FactoryInputError
-from agentos_factories._types import ModelT
+from ._errors import FactoryInputError
+from ._types import ModelT, NotGiven
 
 #: Adapters build their validators on first use, not at import: most programs use a few endpoints,
 #: and building them all made ``import agentos_factories`` cost ~1.5 MB and ~40 ms more.
@@ -17,6 +17,11 @@ DEFERRED = ConfigDict(defer_build=True)
 CANCEL_ADAPTER: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue], config=DEFERRED)
 
 
+def cancel_answer(data: Any) -> None:
+    """A cancel answer is checked to be a JSON object; the method returns nothing."""
+    CANCEL_ADAPTER.validate_python(data)
+
+
 def checked_model(value: Any, model: type[ModelT]) -> ModelT:
     """``value`` when it is an instance of the handle's model; mypy checks this, this checks at runtime."""
     if not isinstance(value, model):
@@ -24,6 +29,21 @@ def checked_model(value: Any, model: type[ModelT]) -> ModelT:
             f"this factory handle takes factory_input as {model.__name__}, not {type(value).__name__}"
         )
     return value
+
+
+def handle_input(value: ModelT | NotGiven, model: type[ModelT]) -> ModelT:
+    """A handle's ``factory_input``: the given model instance, or ``model()`` when it was left out,
+    which works only when every field of the model has a default (refused before any request)."""
+    if not isinstance(value, NotGiven):
+        return checked_model(value, model)
+    try:
+        return model()
+    except ValidationError as exc:
+        required = sorted({str(error["loc"][0]) for error in exc.errors() if error.get("loc")})
+        raise FactoryInputError(
+            f"factory_input was left out, but {model.__name__} has required fields"
+            f" ({', '.join(required) or 'see its schema'}); pass factory_input={model.__name__}(...)"
+        ) from None
 
 
 def checked_model_type(model: object) -> None:
