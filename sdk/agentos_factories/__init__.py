@@ -9,21 +9,10 @@ with Client("http://127.0.0.1:7777", token="...") as client:
 logs each request, retry and response to stderr (the ``agentos_factories`` logger).
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _logs
-from ._async.client import (
-    AsyncClient,
-)
-from ._async.streaming import (
-    AsyncAgentRunStream,
-    AsyncEventStream,
-    AsyncRunStream,
-    AsyncTeamRunStream,
-    AsyncWorkflowRunStream,
-)
-from ._async.websocket import (
-    AsyncWorkflowRunEvents,
-    AsyncWorkflowWebSocket,
-)
 from ._errors import (
     STATUS_ERRORS,
     AgentOSError,
@@ -63,10 +52,6 @@ from ._sync.streaming import (
     RunStream,
     TeamRunStream,
     WorkflowRunStream,
-)
-from ._sync.websocket import (
-    WorkflowRunEvents,
-    WorkflowWebSocket,
 )
 from ._types import (
     NOT_GIVEN,
@@ -123,14 +108,55 @@ from .models import (
     WorkflowRunSummary,
     WorkflowStarted,
 )
-from .resources import (
-    AgentFactoryHandle,
-    AsyncAgentFactoryHandle,
-    AsyncTeamFactoryHandle,
-    AsyncWorkflowFactoryHandle,
-    TeamFactoryHandle,
-    WorkflowFactoryHandle,
-)
+
+if TYPE_CHECKING:
+    from ._async.client import (
+        AsyncClient,
+    )
+    from ._async.streaming import (
+        AsyncAgentRunStream,
+        AsyncEventStream,
+        AsyncRunStream,
+        AsyncTeamRunStream,
+        AsyncWorkflowRunStream,
+    )
+    from ._async.websocket import (
+        AsyncWorkflowRunEvents,
+        AsyncWorkflowWebSocket,
+    )
+    from ._sync.websocket import (
+        WorkflowRunEvents,
+        WorkflowWebSocket,
+    )
+    from .resources import (
+        AgentFactoryHandle,
+        AsyncAgentFactoryHandle,
+        AsyncTeamFactoryHandle,
+        AsyncWorkflowFactoryHandle,
+        TeamFactoryHandle,
+        WorkflowFactoryHandle,
+    )
+
+#: Loaded on first use: a sync program never pays for the async twins or the WebSocket, and an
+#: async one never for the sync twins' WebSocket.
+_LAZY = {
+    "AgentFactoryHandle": ".resources",
+    "AsyncAgentFactoryHandle": ".resources",
+    "AsyncAgentRunStream": "._async.streaming",
+    "AsyncClient": "._async.client",
+    "AsyncEventStream": "._async.streaming",
+    "AsyncRunStream": "._async.streaming",
+    "AsyncTeamFactoryHandle": ".resources",
+    "AsyncTeamRunStream": "._async.streaming",
+    "AsyncWorkflowFactoryHandle": ".resources",
+    "AsyncWorkflowRunEvents": "._async.websocket",
+    "AsyncWorkflowRunStream": "._async.streaming",
+    "AsyncWorkflowWebSocket": "._async.websocket",
+    "TeamFactoryHandle": ".resources",
+    "WorkflowFactoryHandle": ".resources",
+    "WorkflowRunEvents": "._sync.websocket",
+    "WorkflowWebSocket": "._sync.websocket",
+}
 
 __all__ = [
     "NOT_GIVEN",
@@ -235,3 +261,12 @@ __all__ = [
 ]
 
 _logs.setup_from_environment()
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
