@@ -234,7 +234,11 @@ class ClientOptions:
             base_url=_check_base_url(base_url),
             timeout=effective,
             max_retries=_check_retries(max_retries),
-            headers={"User-Agent": _USER_AGENT, "Accept": "application/json", **(headers or {})},
+            headers={
+                "user-agent": _USER_AGENT,
+                "accept": "application/json",
+                **{name.lower(): value for name, value in (headers or {}).items()},
+            },
             total_timeout=_check_positive("total_timeout", total_timeout),
             max_response_bytes=_check_bytes(max_response_bytes),
         )
@@ -255,13 +259,16 @@ class ClientOptions:
         deadline: Deadline,
     ) -> httpx.Request:
         options = call.options
-        headers = {**self.headers, REQUEST_ID_HEADER: request_id, **(call.headers or {})}
+        # Lower-case names throughout, so a caller's "X-Request-Id" replaces ours instead of joining it.
+        headers = {**self.headers, REQUEST_ID_HEADER: request_id}
+        if call.headers:
+            headers.update((name.lower(), value) for name, value in call.headers.items())
         if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
+            headers["authorization"] = f"Bearer {token}"
         if options.extra_headers:
-            headers.update(options.extra_headers)
+            headers.update((name.lower(), value) for name, value in options.extra_headers.items())
         # Only encodings the SDK inflates within its bounds (see _body); not overridable.
-        headers["Accept-Encoding"] = ACCEPT_ENCODING
+        headers["accept-encoding"] = ACCEPT_ENCODING
         params: dict[str, str] | None = dict(call.params) if call.params else None
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}

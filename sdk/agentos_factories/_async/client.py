@@ -217,7 +217,9 @@ class AsyncClient:
             token=copy_value(token, self._token),
             timeout=copy_value(timeout, options.timeout),
             max_retries=copy_value(max_retries, options.max_retries),
-            headers=options.headers if isinstance(headers, NotGiven) else {**options.headers, **headers},
+            headers=options.headers
+            if isinstance(headers, NotGiven)
+            else {**options.headers, **{name.lower(): value for name, value in headers.items()}},
             total_timeout=copy_value(total_timeout, options.total_timeout),
             max_response_bytes=copy_value(max_response_bytes, options.max_response_bytes),
             http_client=self._http,
