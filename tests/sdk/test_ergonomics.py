@@ -150,9 +150,9 @@ async def test_errors_carry_the_servers_request_id_or_the_one_the_sdk_sent(
     sent = route.calls.last.request.headers["x-request-id"]
     assert len(sent) == 24
     route.respond(500, json={"detail": "boom"})
-    with pytest.raises(APIStatusError) as caught:
+    with pytest.raises(APIStatusError) as crashed:
         await invoke(client.agents.run, "a", "hi")
-    assert caught.value.request_id == route.calls.last.request.headers["x-request-id"] != sent
+    assert crashed.value.request_id == route.calls.last.request.headers["x-request-id"] != sent
     mock.get("/agents").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(APIConnectionError) as refused:
         await invoke(client.agents.list)
@@ -389,7 +389,7 @@ async def test_a_redirect_is_an_error_not_a_result(
 
 
 def _public_members(cls: type) -> list[tuple[str, object]]:
-    members = []
+    members: list[tuple[str, object]] = []
     for name, member in vars(cls).items():
         if name.startswith("_") and name not in ("__enter__", "__exit__", "__aenter__", "__aexit__"):
             continue
