@@ -340,7 +340,7 @@ WS_CASES: list[tuple[str, bytes, type[AgentOSError]]] = [
 
 
 def ws_script(frame: bytes) -> Callable[[Request], list[bytes | float]]:
-    return lambda request: [websocket_accept(request), GREETING, 0.2, frame, 2.0]
+    return lambda request: [websocket_accept(request), GREETING, 0.05, frame, 0.2]
 
 
 async def ws_run(kind: str, base_url: str) -> AgentOSError:
