@@ -5,7 +5,7 @@ Team continue does not read ``factory_input`` (the spec re-invokes the factory w
 
 Every method also takes ``timeout`` (per phase, as httpx's), ``total_timeout`` (the whole call,
 retries included; for streams, the whole stream), ``extra_headers`` and ``extra_query``; the
-stream methods take ``max_events``. This file is the source of ``_sync/teams.py``.
+stream methods take ``max_events``. Written once in ``_async/teams.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class AsyncTeams:
     ) -> AsyncTeamRunStream:
         """The same run with ``stream=true``: typed events until ``TeamRunCompleted`` (or ``TeamRunPaused``).
 
-        Nothing is sent until the stream is entered (``async with``), iterated or awaited.
+        Nothing is sent until the stream is entered (``async with``) or iterated.
         """
         call = _calls.run(
             "teams",

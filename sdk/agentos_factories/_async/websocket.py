@@ -5,7 +5,7 @@ The handshake goes through the client's own httpx client (auth headers, transpor
 the handshake itself); after ``101 Switching Protocols`` the connection is taken from
 ``response.extensions["network_stream"]`` and spoken to with the RFC 6455 codec of
 :mod:`.._ws_codec`. Message parsing and the protocol's control flow are sans-IO
-(:mod:`.._websocket`); this file is the source of ``_sync/websocket.py``.
+(:mod:`.._websocket`). Written once in ``_async/websocket.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations

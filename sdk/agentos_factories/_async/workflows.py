@@ -6,7 +6,7 @@ run reads (query parameter; agno 3.1 ignores it on ``GET .../runs/{run_id}``, se
 
 Every method also takes ``timeout`` (per phase, as httpx's), ``total_timeout`` (the whole call,
 retries included; for streams, the whole stream), ``extra_headers`` and ``extra_query``; the
-stream methods take ``max_events``. This file is the source of ``_sync/workflows.py``.
+stream methods take ``max_events``. Written once in ``_async/workflows.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class AsyncWorkflows:
     ) -> AsyncWorkflowRunStream:
         """The same run with ``stream=true``: typed events up to ``WorkflowCompleted`` (``WorkflowPaused``).
 
-        Nothing is sent until the stream is entered (``async with``), iterated or awaited.
+        Nothing is sent until the stream is entered (``async with``) or iterated.
         """
         call = _calls.run(
             "workflows",

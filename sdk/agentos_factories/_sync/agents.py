@@ -6,7 +6,7 @@ Agent continue does not read ``factory_input`` (the spec re-invokes the factory 
 
 Every method also takes ``timeout`` (per phase, as httpx's), ``total_timeout`` (the whole call,
 retries included; for streams, the whole stream), ``extra_headers`` and ``extra_query``; the
-stream methods take ``max_events``. This file is the source of ``_sync/agents.py``.
+stream methods take ``max_events``. Written once in ``_async/agents.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class Agents:
     ) -> AgentRunStream:
         """The same run with ``stream=true``: typed events until ``RunCompleted`` (or ``RunPaused``).
 
-        Nothing is sent until the stream is entered (``with``), iterated or awaited.
+        Nothing is sent until the stream is entered (``with``) or iterated.
         """
         call = _calls.run(
             "agents",

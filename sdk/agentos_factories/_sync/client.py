@@ -1,7 +1,7 @@
 # Generated from _async/client.py by scripts/unasync.py: edit that file, then rerun the script.
 """``Client``: base URL, bearer token, timeouts, retries, bounded reads, transport.
 
-This file is the one source of both clients: ``scripts/unasync.py`` writes ``_sync/client.py``
+Written once in ``_async/client.py``; ``scripts/unasync.py`` generates ``_sync/client.py``
 (``Client``) from it. Everything but sending, sleeping and reading lives in sans-IO modules
 (:mod:`.._base_client`, :mod:`.._request`, :mod:`.._retry`, :mod:`.._errors`, :mod:`.._body`).
 """

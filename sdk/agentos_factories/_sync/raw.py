@@ -2,8 +2,8 @@
 """``client.with_raw_response``: the endpoint groups again, each non-streamed method returning an
 ``APIResponse`` (status, headers, request id, body) whose ``parse()`` gives the typed result.
 
-Streams already carry their response (``stream.response``, ``stream.request_id``). This file is
-the source of ``_sync/raw.py``.
+Streams already carry their response (``stream.response``, ``stream.request_id``). Written once
+in ``_async/raw.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations

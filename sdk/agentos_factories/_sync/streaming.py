@@ -2,13 +2,13 @@
 """Typed run streams over SSE: agent, team and workflow runs with ``stream=true``.
 
 A stream is made by ``client.agents.stream(...)`` (and the teams/workflows twins) without sending
-anything: the request goes out when the stream is entered (``with``), first iterated, or
-awaited. Iterating gives typed events up to the run's completion event; ``break`` and iterate
-again to resume where you left off. ``text_stream`` gives the run's text, ``get_final_output()``
+anything: the request goes out when the stream is entered (``with``) or first iterated.
+Iterating gives typed events up to the run's completion event; ``break`` and iterate again to
+resume where you left off. ``text_stream`` gives the run's text, ``get_final_output()``
 the typed output a ``stream=false`` run returns. ``close()`` (or leaving the ``with``
 block) drops the connection; using the stream afterwards raises :class:`StreamClosedError`.
 
-This file is the one source of both twins; ``_sync/streaming.py`` is generated from it.
+Written once in ``_async/streaming.py``; ``_sync/streaming.py`` is generated from it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ run reads (query parameter; agno 3.1 ignores it on ``GET .../runs/{run_id}``, se
 
 Every method also takes ``timeout`` (per phase, as httpx's), ``total_timeout`` (the whole call,
 retries included; for streams, the whole stream), ``extra_headers`` and ``extra_query``; the
-stream methods take ``max_events``. This file is the source of ``_sync/workflows.py``.
+stream methods take ``max_events``. Written once in ``_async/workflows.py``; ``_sync/`` is generated.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Workflows:
     ) -> WorkflowRunStream:
         """The same run with ``stream=true``: typed events up to ``WorkflowCompleted`` (``WorkflowPaused``).
 
-        Nothing is sent until the stream is entered (``with``), iterated or awaited.
+        Nothing is sent until the stream is entered (``with``) or iterated.
         """
         call = _calls.run(
             "workflows",
