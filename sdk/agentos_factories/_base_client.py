@@ -248,7 +248,16 @@ class ClientOptions:
         return Deadline(self.total_timeout if isinstance(chosen, NotGiven) else chosen)
 
     def url(self, path: str) -> str:
-        return str(self.base_url).rstrip("/") + path
+        return self._base + path
+
+    @property
+    def _base(self) -> str:
+        # Cached: str(httpx.URL) on every call is measurable in the SDK's per-call overhead.
+        base: str | None = self.__dict__.get("_base_text")
+        if base is None:
+            base = str(self.base_url).rstrip("/")
+            object.__setattr__(self, "_base_text", base)
+        return base
 
     def build(
         self,

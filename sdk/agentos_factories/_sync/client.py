@@ -74,9 +74,10 @@ def _read_body(
         already = already_read(response)
         encoding = None if already is not None else response.headers.get("content-encoding")
         collector = BoundedBody(encoding, limit, truncate=truncate)
-        length = response.headers.get("content-length", "")
-        if not truncate and length.isdigit() and int(length) > limit and encoding is None:
-            raise BodyTooLarge(limit)
+        if not truncate and encoding is None:
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise BodyTooLarge(limit)
         if already is not None:
             collector.feed(already)
         else:
