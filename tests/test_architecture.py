@@ -33,6 +33,10 @@ ALLOWED_OURS = {
 
 # The SDK ships with exactly these third-party dependencies.
 SDK_THIRD_PARTY = {"httpx", "pydantic", "pydantic_core", "typing_extensions"}
+# Binding generation lives in the SDK's folder, but only its console script imports it, and its
+# generator libraries come from the [codegen] extra (ARCHITECTURE.md, second milestone).
+CODEGEN = PACKAGES["agentos_factories"] / "codegen"
+CODEGEN_THIRD_PARTY = {"datamodel_code_generator", "black"}
 
 
 def imported_top_levels(package_dir: Path) -> dict[str, set[str]]:
@@ -61,12 +65,27 @@ def test_package_imports_only_what_the_architecture_allows(package: str) -> None
 
 def test_sdk_imports_only_the_standard_library_httpx_and_pydantic() -> None:
     imports = imported_top_levels(PACKAGES["agentos_factories"])
+    codegen_files = {str(path.relative_to(ROOT)) for path in CODEGEN.rglob("*.py")}
     third_party = {
-        name: files
+        name: files - (codegen_files if name in CODEGEN_THIRD_PARTY else set())
         for name, files in imports.items()
         if name not in sys.stdlib_module_names and name not in SDK_THIRD_PARTY and name != "agentos_factories"
     }
+    third_party = {name: files for name, files in third_party.items() if files}
     assert not third_party, f"the SDK imports beyond httpx/pydantic/typing-extensions: {third_party}"
+
+
+def test_only_the_codegen_console_script_imports_codegen() -> None:
+    sdk = PACKAGES["agentos_factories"]
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in sdk.rglob("*.py")
+        if CODEGEN not in path.parents
+        and re.search(
+            r"^\s*(from|import)\s+agentos_factories\.codegen", path.read_text(encoding="utf-8"), re.M
+        )
+    }
+    assert not importers, f"SDK modules outside codegen/ import it: {importers}"
 
 
 def test_sdk_distribution_dependencies_are_exactly_three() -> None:

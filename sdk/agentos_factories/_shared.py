@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, JsonValue, TypeAdapter, ValidationError
+from pydantic import ConfigDict, JsonValue, TypeAdapter
 
 from ._errors import FactoryInputError
 from ._types import ModelT, NotGiven
@@ -31,23 +31,26 @@ def checked_model(value: Any, model: type[ModelT]) -> ModelT:
     return value
 
 
-def handle_input(value: ModelT | NotGiven, model: type[ModelT]) -> ModelT:
-    """A handle's ``factory_input``: the given model instance, or ``model()`` when it was left out,
-    which works only when every field of the model has a default (refused before any request)."""
-    if not isinstance(value, NotGiven):
-        return checked_model(value, model)
-    try:
-        return model()
-    except ValidationError as exc:
-        required = sorted({str(error["loc"][0]) for error in exc.errors() if error.get("loc")})
-        raise FactoryInputError(
-            f"factory_input was left out, but {model.__name__} has required fields"
-            f" ({', '.join(required) or 'see its schema'}); pass factory_input={model.__name__}(...)"
-        ) from None
-
-
 def checked_model_type(model: object) -> None:
     from pydantic import BaseModel
 
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"a factory handle needs a pydantic model class, not {model!r}")
+
+
+def model_or_omitted(value: Any, model: type[ModelT]) -> ModelT | None:
+    """What a typed handle sends: ``value`` checked as above, or ``None`` (leave ``factory_input`` out)
+    when the caller passed nothing (``NOT_GIVEN``).
+
+    Leaving it out is allowed only when every field of ``model`` has a default: the deployment
+    then validates ``{}``, which such a model accepts. Otherwise this raises before anything is sent.
+    """
+    if not isinstance(value, NotGiven):
+        return checked_model(value, model)
+    required = [name for name, field in model.model_fields.items() if field.is_required()]
+    if required:
+        raise FactoryInputError(
+            f"this factory handle needs factory_input as {model.__name__}: it has required fields"
+            f" {', '.join(required)}"
+        )
+    return None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._faults import Fault
     from ._identity import VerifiedIdentity
     from ._recorder import Endpoint, FactoryInvocation, RecordedRequest
+    from ._retry_waits import skip_retry_waits
     from ._server import Profile
 
 _HOMES = {
@@ -47,6 +48,7 @@ _HOMES = {
     "FactoryInvocation": "_recorder",
     "RecordedRequest": "_recorder",
     "Profile": "_server",
+    "skip_retry_waits": "_retry_waits",
 }
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "StubRequest",
     "TrustedContext",
     "VerifiedIdentity",
+    "skip_retry_waits",
 ]
 
 

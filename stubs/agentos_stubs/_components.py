@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
@@ -59,6 +59,9 @@ class StubComponent:
     description: str | None = None
     input_schema: type[BaseModel] | None = None
     requires_confirmation: bool = False
+    #: The JSON Schema discovery publishes; None: ``input_schema.model_json_schema()``. Stubs built
+    #: from bindings publish the deployment's own schema, which the generated model came from.
+    published_schema: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id or self.id != self.id.strip() or "/" in self.id:
@@ -101,7 +104,11 @@ class StubComponent:
             entry["description"] = self.description
         entry["is_factory"] = self.is_factory
         if self.input_schema is not None:
-            schema = self.input_schema.model_json_schema()
+            schema = (
+                dict(self.published_schema)
+                if self.published_schema is not None
+                else self.input_schema.model_json_schema()
+            )
             # agno publishes the schema under both names (wire notes section 8), except in the
             # workflow list, which carries factory_input_schema only.
             if self.kind != "workflow" or detailed:

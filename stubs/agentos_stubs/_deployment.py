@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import httpx
@@ -106,6 +106,34 @@ class StubDeployment:
         self._exit_mock: Callable[
             [type[BaseException] | None, BaseException | None, TracebackType | None], object
         ]
+
+    @classmethod
+    def from_bindings(
+        cls,
+        bindings: ModuleType,
+        *,
+        replies: Mapping[str, Callable[..., ReplyValue]] | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        identity: VerifiedIdentity | None = None,
+        tokens: Mapping[str, VerifiedIdentity] | None = None,
+        verify_token: TokenVerifier | None = None,
+        profile: Profile = "spec",
+    ) -> Self:
+        """A deployment with every component of a module written by ``agentos-factories generate``.
+
+        Each factory with a schema validates ``factory_input`` with the module's generated model
+        (a 400 where the deployment says 400) and publishes the deployment's JSON Schema in
+        discovery; ``replies`` maps component ids to their reply (``reply(ctx, message)`` for a
+        factory, ``reply(message)`` for a prototype; default: the message). The other options
+        are the constructor's.
+        """
+        from ._bindings import declare_from_bindings
+
+        deployment = cls(
+            base_url, identity=identity, tokens=tokens, verify_token=verify_token, profile=profile
+        )
+        declare_from_bindings(deployment, bindings, replies)
+        return deployment
 
     # --- identity and profile --------------------------------------------------------------------
 
@@ -456,6 +484,7 @@ class StubDeployment:
         The body is ``{"detail": detail}``; without ``detail``, what AgentOS says for that status
         on that component (``"Agent not found"``, ``"Missing 'agents:run' scope"``,
         ``"Agent factory error"``) or else the HTTP reason phrase. Nothing runs or is stored.
+        Both profiles answer alike.
         """
         if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
             raise StubConfigurationError(f"status must be an int from 400 to 599, not {status!r}")
@@ -480,7 +509,8 @@ class StubDeployment:
         """The next factory invocation of ``target`` raises ``FactoryPermissionError`` (403).
 
         It applies where the factory would run, so invalid ``factory_input`` is still a 400 first.
-        The detail defaults to ``"Missing '<kind>s:run' scope"``.
+        The detail defaults to ``"Missing '<kind>s:run' scope"``. Both profiles answer alike
+        (agno 3.1.10 shows a ``FactoryPermissionError``'s text too).
         """
         if detail is not None and not isinstance(detail, str):
             raise StubConfigurationError(f"detail must be a string, not {detail!r}")
@@ -489,8 +519,12 @@ class StubDeployment:
     def crash(
         self, target: str | None = None, *, message: str = "stub factory crashed", times: int = 1
     ) -> Self:
-        """The next factory invocation of ``target`` raises ``RuntimeError(message)``: a 500
-        ``{"detail": "Error in agent factory: <message>"}``, as agno leaks ``str(exc)``."""
+        """The next factory invocation of ``target`` raises ``RuntimeError(message)``: a 500.
+
+        Profile ``"spec"`` answers ``{"detail": "<Kind> factory error"}`` (house rule H02: no
+        exception text leaks); ``"agno"`` answers ``{"detail": "Error in <kind> factory: <message>"}``,
+        as agno 3.1.10 puts ``str(exc)`` in the body. Either way the SDK raises ``FactoryError``.
+        """
         if not isinstance(message, str):
             raise StubConfigurationError(f"message must be a string, not {message!r}")
         return self._fault(Fault("crash", target, _check_times(times), message=message))
@@ -499,24 +533,74 @@ class StubDeployment:
         self, target: str | None = None, *, phase: ConnectionPhase = "connect", times: int = 1
     ) -> Self:
         """The next request fails without an answer: ``httpx.ConnectError`` (``phase="connect"``,
-        never sent, so the SDK may retry it) or ``httpx.ReadError`` (``"read"``, sent and lost)."""
+        never sent, so the SDK may retry it) or ``httpx.ReadError`` (``"read"``, sent and lost).
+        No profile changes a transport failure."""
         if phase not in ("connect", "read"):
             raise StubConfigurationError(f"phase must be 'connect' or 'read', not {phase!r}")
         return self._fault(Fault("connection_error", target, _check_times(times), phase=phase))
 
     def timeout(self, target: str | None = None, *, phase: TimeoutPhase = "read", times: int = 1) -> Self:
         """The next request times out: httpx's ``ReadTimeout`` (or ``ConnectTimeout``,
-        ``WriteTimeout``, ``PoolTimeout`` for that ``phase``), at once, without waiting."""
+        ``WriteTimeout``, ``PoolTimeout`` for that ``phase``), at once, without waiting (for a
+        real wait, see :meth:`latency`). No profile changes a transport failure."""
         if phase not in ("connect", "read", "write", "pool"):
             raise StubConfigurationError(f"phase must be one of connect, read, write, pool, not {phase!r}")
         return self._fault(Fault("timeout", target, _check_times(times), phase=phase))
 
     def break_stream_after(self, target: str | None = None, *, n_events: int, times: int = 1) -> Self:
         """The next streaming answer of ``target`` sends ``n_events`` SSE events, then the
-        connection drops (``httpx.RemoteProtocolError`` while the body is read)."""
+        connection drops (``httpx.RemoteProtocolError`` while the body is read; the SDK raises
+        ``APIConnectionError``). Both profiles alike; the run itself is stored as it ended."""
         if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 0:
             raise StubConfigurationError(f"n_events must be a non-negative int, not {n_events!r}")
         return self._fault(Fault("break_stream", target, _check_times(times), n_events=n_events))
+
+    def end_stream_early(self, target: str | None = None, *, n_events: int = 1, times: int = 1) -> Self:
+        """The next streaming answer of ``target`` sends at most ``n_events`` SSE events and then
+        ends cleanly, before its completion event (``RunCompleted``, ``RunPaused``, their team and
+        workflow twins): what a proxy that closes an idle stream looks like. The SDK raises
+        ``IncompleteStreamError``; the run is stored as it ended on the server (a workflow run can
+        be read back). Both profiles alike.
+        """
+        if isinstance(n_events, bool) or not isinstance(n_events, int) or n_events < 0:
+            raise StubConfigurationError(f"n_events must be a non-negative int, not {n_events!r}")
+        return self._fault(Fault("end_stream", target, _check_times(times), n_events=n_events))
+
+    def error_event(
+        self,
+        target: str | None = None,
+        *,
+        after_events: int = 1,
+        message: str = "stub run failed",
+        times: int = 1,
+    ) -> Self:
+        """The next streaming answer of ``target`` sends at most ``after_events`` SSE events, then
+        the run's error event (``RunError``, ``TeamRunError``, ``WorkflowError``), and ends; the run
+        is stored with status ``ERROR``. The SDK raises ``InBandError`` (no status in the event).
+
+        Profile ``"spec"`` puts ``"<Kind> run failed"`` in the event's ``content`` (no exception
+        text leaks, as the reference server does); ``"agno"`` puts ``message`` there, as agno 3.1.10
+        streams ``str(exc)``. Both add ``"error_type": "RuntimeError"``.
+        """
+        if isinstance(after_events, bool) or not isinstance(after_events, int) or after_events < 0:
+            raise StubConfigurationError(f"after_events must be a non-negative int, not {after_events!r}")
+        if not isinstance(message, str):
+            raise StubConfigurationError(f"message must be a string, not {message!r}")
+        return self._fault(
+            Fault("error_event", target, _check_times(times), n_events=after_events, message=message)
+        )
+
+    def latency(self, target: str | None = None, *, seconds: float, times: int = 1) -> Self:
+        """The next answer to a request naming ``target`` (any request when None) comes ``seconds``
+        late: its body's first byte waits (``time.sleep`` for sync clients, ``asyncio.sleep`` for
+        async ones, so the event loop runs on). When the request's read timeout is shorter, it
+        waits that long and raises ``httpx.ReadTimeout`` (the SDK's ``APITimeoutError``), though
+        the request was handled: a run started by it exists, as on a slow server. It adds to any
+        other fault of the same request. Both profiles alike.
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 600:
+            raise StubConfigurationError(f"seconds must be a number from 0 to 600, not {seconds!r}")
+        return self._fault(Fault("latency", target, _check_times(times), seconds=float(seconds)))
 
     @property
     def pending_faults(self) -> list[Fault]:

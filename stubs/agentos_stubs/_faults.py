@@ -6,7 +6,10 @@ Three stages, because a real failure happens at one of them:
   timeout); nothing runs and nothing is stored.
 * ``factory``: when AgentOS would invoke the factory (after ``factory_input`` validated): the
   factory denies permission or crashes, exactly as a raising factory would answer.
-* ``stream``: a streaming answer breaks after some events.
+* ``stream``: a streaming answer breaks after some events, ends cleanly before its completion
+  event, or carries an error event.
+* ``latency``: the answer (any stage's) comes late; taken apart from the others, so a latency and
+  a status fault can both apply to one request.
 
 A fault applies to requests naming its target component (any request when the target is None)
 and is used up after ``times`` matches; faults of one stage apply in the order they were added.
@@ -22,9 +25,17 @@ from typing import Any, Literal, TypeAlias
 __all__ = ["ConnectionPhase", "Fault", "FaultKind", "FaultPlan", "Stage", "TimeoutPhase"]
 
 FaultKind: TypeAlias = Literal[
-    "status", "permission_denied", "crash", "connection_error", "timeout", "break_stream"
+    "status",
+    "permission_denied",
+    "crash",
+    "connection_error",
+    "timeout",
+    "break_stream",
+    "end_stream",
+    "error_event",
+    "latency",
 ]
-Stage: TypeAlias = Literal["request", "factory", "stream"]
+Stage: TypeAlias = Literal["request", "factory", "stream", "latency"]
 ConnectionPhase: TypeAlias = Literal["connect", "read"]
 TimeoutPhase: TypeAlias = Literal["connect", "read", "write", "pool"]
 
@@ -35,6 +46,9 @@ STAGES: Mapping[FaultKind, Stage] = {
     "permission_denied": "factory",
     "crash": "factory",
     "break_stream": "stream",
+    "end_stream": "stream",
+    "error_event": "stream",
+    "latency": "latency",
 }
 
 
@@ -51,6 +65,7 @@ class Fault:
     message: str = ""
     phase: str = ""
     n_events: int = 0
+    seconds: float = 0.0
 
     @property
     def stage(self) -> Stage:

@@ -23,10 +23,12 @@ from ._errors import StubConfigurationError
 from ._recorder import Endpoint
 
 __all__ = [
+    "DelayedByteStream",
     "HTTPError",
     "ParsedRequest",
     "RouteMatch",
     "SSEByteStream",
+    "delayed",
     "json_response",
     "match_route",
     "parse_request",
@@ -237,4 +239,62 @@ def sse_response(frames: list[bytes], *, break_after: int | None, request: httpx
         200,
         headers={"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"},
         stream=SSEByteStream(frames, break_after=break_after, request=request),
+    )
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeouts = request.extensions.get("timeout")
+    value = timeouts.get("read") if isinstance(timeouts, Mapping) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+class DelayedByteStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body whose first byte comes ``seconds`` late: ``time.sleep`` for sync clients,
+    ``asyncio.sleep`` for async ones (the event loop keeps running). When the request's read
+    timeout is shorter, it waits that long and raises ``httpx.ReadTimeout``, as a slow server does.
+    """
+
+    def __init__(self, inner: httpx.Response, seconds: float, request: httpx.Request) -> None:
+        self._inner = inner.stream
+        self._seconds = seconds
+        self._request = request
+
+    def _wait(self) -> tuple[float, bool]:
+        limit = _read_timeout(self._request)
+        if limit is not None and limit < self._seconds:
+            return limit, True
+        return self._seconds, False
+
+    def _timed_out(self) -> httpx.ReadTimeout:
+        return httpx.ReadTimeout("timed out", request=self._request)
+
+    def __iter__(self) -> Iterator[bytes]:
+        import time
+
+        seconds, times_out = self._wait()
+        time.sleep(seconds)
+        if times_out:
+            raise self._timed_out()
+        assert isinstance(self._inner, httpx.SyncByteStream)
+        yield from self._inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        import asyncio
+
+        seconds, times_out = self._wait()
+        await asyncio.sleep(seconds)
+        if times_out:
+            raise self._timed_out()
+        assert isinstance(self._inner, httpx.AsyncByteStream)
+        async for chunk in self._inner:
+            yield chunk
+
+
+def delayed(response: httpx.Response, seconds: float, request: httpx.Request) -> httpx.Response:
+    """``response`` with its body ``seconds`` late (see :class:`DelayedByteStream`)."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=DelayedByteStream(response, seconds, request),
+        request=request,
     )

@@ -42,6 +42,7 @@ from ._http import (
     ParsedRequest,
     RouteMatch,
     component_of,
+    delayed,
     error_response,
     json_response,
     match_route,
@@ -54,12 +55,14 @@ from ._identity import VerifiedIdentity
 from ._recorder import Endpoint, FactoryInvocation, RecordedRequest, Recorder
 from ._runs import Content, PauseArtefacts, RunStore, StoredRun, new_id, render_reply
 from ._wire import (
+    COMPLETION_EVENTS,
     CONFIRMATION_FIELDS,
     NO_STEPS_CONTENT,
     PAUSE_NAME,
     Phase,
     background_body,
     encode_event,
+    error_event,
     run_events,
     run_output,
     run_summary,
@@ -209,7 +212,17 @@ class StubServer:
     # --- entry point -----------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """The answer to one request; injected transport faults raise httpx's exceptions."""
+        """The answer to one request; injected transport faults raise httpx's exceptions.
+
+        A ``latency`` fault delays the answer's body (outside the lock: other requests go on).
+        """
+        with self._lock:
+            _, segments = parse_request(request, self._base_path)
+            late = self._faults.take("latency", component_of(segments))
+        response = self._handle(request)
+        return response if late is None else delayed(response, late.seconds, request)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
             parsed, segments = parse_request(request, self._base_path)
             route: RouteMatch | None = None
@@ -403,11 +416,27 @@ class StubServer:
     ) -> tuple[httpx.Response, str | None]:
         if not stream:
             return json_response(200, run_output(run)), None
-        frames = [encode_event(event) for event in run_events(run, phase)]
+        events = run_events(run, phase)
         fault = self._faults.take("stream", run.component.id)
-        if fault is None:
-            return sse_response(frames, break_after=None, request=request.raw), None
-        return sse_response(frames, break_after=fault.n_events, request=request.raw), fault.kind
+        if fault is None or fault.kind == "break_stream":
+            frames = [encode_event(event) for event in events]
+            break_after = fault.n_events if fault is not None else None
+            return sse_response(frames, break_after=break_after, request=request.raw), (
+                fault.kind if fault is not None else None
+            )
+        # Never past the completion event: these faults end the stream before it.
+        completion = next(
+            (i for i, (name, _) in enumerate(events) if name in COMPLETION_EVENTS[run.kind]), len(events)
+        )
+        kept = events[: min(fault.n_events, completion)]
+        if fault.kind == "error_event":
+            leak = self._profile() == "agno"
+            content = fault.message if leak else f"{kind_title(run.kind)} run failed"
+            kept.append(error_event(run, phase, content, "RuntimeError"))
+            run.status = "ERROR"
+            run.content = None
+        frames = [encode_event(event) for event in kept]
+        return sse_response(frames, break_after=None, request=request.raw), fault.kind
 
     # --- discovery -------------------------------------------------------------------------------
 

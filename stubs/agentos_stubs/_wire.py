@@ -11,6 +11,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Literal, TypeAlias
 
@@ -537,6 +538,22 @@ def _workflow_events(run: StoredRun, phase: Phase) -> list[Event]:
 def run_events(run: StoredRun, phase: Phase) -> list[Event]:
     """The events of a streaming run (``phase="run"``) or continue (``phase="continue"``)."""
     return _workflow_events(run, phase) if run.kind == "workflow" else _agent_or_team_events(run, phase)
+
+
+#: The events that end a run's stream without an error, per kind (what an early end stops before).
+COMPLETION_EVENTS: Mapping[str, frozenset[str]] = {
+    "agent": frozenset({"RunCompleted", "RunPaused", "RunCancelled"}),
+    "team": frozenset({"TeamRunCompleted", "TeamRunPaused", "TeamRunCancelled"}),
+    "workflow": frozenset({"WorkflowCompleted", "WorkflowPaused", "WorkflowCancelled"}),
+}
+_ERROR_EVENT_NAMES = {"agent": "RunError", "team": "TeamRunError", "workflow": "WorkflowError"}
+
+
+def error_event(run: StoredRun, phase: Phase, content: str, error_type: str) -> Event:
+    """The in-band error event that ends a failed run's stream (``RunError`` and its twins)."""
+    out = _Events(run, phase)
+    out.add(_ERROR_EVENT_NAMES[run.kind], content=content, error_type=error_type)
+    return out.events[0]
 
 
 def encode_event(event: Event) -> bytes:

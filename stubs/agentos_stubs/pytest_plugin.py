@@ -45,3 +45,13 @@ def agentos_stub(request: pytest.FixtureRequest) -> Iterator[StubDeployment]:
     deployment = StubDeployment(**(marker.kwargs if marker is not None else {}))
     with deployment.mock():
         yield deployment
+
+
+@pytest.fixture
+def agentos_no_retry_waits() -> Iterator[list[float]]:
+    """The SDK's retry back-off waits return at once during the test; the list holds the
+    seconds each skipped wait would have taken (see ``agentos_stubs.skip_retry_waits``)."""
+    from agentos_stubs import skip_retry_waits
+
+    with skip_retry_waits() as skipped:
+        yield skipped

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Literal
 
 import uvicorn
-from agno.agent import Agent
+from agno.agent import Agent, AgentFactory
 from agno.db.sqlite import SqliteDb
 from agno.os import AgentOS
 from agno.os.middleware.jwt import JWTMiddleware
 from fastapi import FastAPI
+from pydantic import BaseModel, Field
 
 from agentos_contract.probes.agno import ProbeEchoModel, probe_factories
 from tests.integration.agno_server import AUTH_ENVIRONMENT, AUTH_MODES, JWT_ALGORITHM, AuthMode
@@ -46,7 +47,49 @@ def _proto_reply(message: str | None) -> str:
     return json.dumps({"agent": PROTO_AGENT_ID, "message": message}, sort_keys=True)
 
 
-def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -> FastAPI:
+CODEGEN_AGENT_ID = "codegen-agent"
+
+
+class CodegenInputV1(BaseModel):
+    """The codegen test factory's input before the schema change."""
+
+    topic: str
+    depth: int = Field(default=1, ge=1, le=5)
+    tags: list[str] = Field(default_factory=list)
+
+
+class CodegenInputV2(BaseModel):
+    """After the change: ``depth`` is bounded at 10 and required, ``audience`` is new, ``tags`` gone."""
+
+    topic: str
+    depth: int = Field(ge=1, le=10)
+    audience: str
+
+
+def _codegen_factory(db: SqliteDb) -> AgentFactory:
+    def build(ctx: object) -> Agent:
+        return Agent(id=CODEGEN_AGENT_ID, model=ProbeEchoModel(reply=_proto_reply), db=db, telemetry=False)
+
+    return AgentFactory(
+        id=CODEGEN_AGENT_ID, db=db, factory=build, name=CODEGEN_AGENT_ID, input_schema=CodegenInputV1
+    )
+
+
+def _add_schema_switch(app: FastAPI, factory: AgentFactory) -> None:
+    """``POST /_test/codegen-schema/v2``: the factory's input_schema changes, as a redeploy would.
+
+    agno builds discovery's factory_input_schema from ``factory.input_schema`` on every request.
+    """
+
+    @app.post("/_test/codegen-schema/{variant}")
+    def switch(variant: str) -> dict[str, str]:
+        factory.input_schema = CodegenInputV2 if variant == "v2" else CodegenInputV1
+        return {"input_schema": factory.input_schema.__name__}
+
+
+def build_app(
+    *, auth: AuthMode, db_file: Path, jwt_secret: str | None = None, codegen_factory: bool = False
+) -> FastAPI:
     if auth not in AUTH_MODES:
         raise HarnessConfigError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
     if auth == "jwt" and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
@@ -60,15 +103,18 @@ def build_app(*, auth: AuthMode, db_file: Path, jwt_secret: str | None = None) -
         db=db,
         telemetry=False,
     )
+    extra = [_codegen_factory(db)] if codegen_factory else []
     agent_os = AgentOS(
         id="agentos-contract-agno",
         description="agno 3.1.10 AgentOS with the agentos-contract probes",
-        agents=[proto, *probes.agents],
+        agents=[proto, *probes.agents, *extra],
         teams=probes.teams,
         workflows=probes.workflows,
         telemetry=False,
     )
     app = agent_os.get_app()
+    if extra:
+        _add_schema_switch(app, extra[0])
     if auth == "jwt" and jwt_secret is not None:
         app.add_middleware(
             JWTMiddleware,
@@ -110,6 +156,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
     parser.add_argument("--jwt-secret", help=f"HS256 secret, at least {MIN_SECRET_BYTES} bytes (auth=jwt)")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--codegen-factory",
+        action="store_true",
+        help=f"add {CODEGEN_AGENT_ID!r} and POST /_test/codegen-schema/v2 to change its input_schema",
+    )
     return parser.parse_args(argv)
 
 
@@ -120,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in AUTH_ENVIRONMENT:
         os.environ.pop(name, None)
     try:
-        app = build_app(auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret)
+        app = build_app(
+            auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret, codegen_factory=args.codegen_factory
+        )
     except HarnessConfigError as exc:
         print(f"agno_app: {exc}", file=sys.stderr)
         return 2

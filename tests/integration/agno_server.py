@@ -127,7 +127,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_agno_server(
-    auth: AuthMode, workdir: Path, *, startup_timeout_s: float = STARTUP_TIMEOUT_S
+    auth: AuthMode,
+    workdir: Path,
+    *,
+    startup_timeout_s: float = STARTUP_TIMEOUT_S,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[AgnoServer]:
     """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -161,6 +165,7 @@ def running_agno_server(
     ]
     if secret is not None:
         command += ["--jwt-secret", secret]
+    command += list(extra_args)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,

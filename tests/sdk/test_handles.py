@@ -90,3 +90,32 @@ async def test_handles_refuse_other_inputs_at_runtime_before_sending(
 def test_a_handle_needs_a_model_class() -> None:
     with Client("http://x.test") as client, pytest.raises(TypeError, match="pydantic model class"):
         client.agents.factory("a", dict)  # type: ignore[type-var]  # testing untyped callers
+
+
+class NeedsTenant(BaseModel):
+    tenant: str
+    depth: int = 1
+
+
+async def test_factory_input_may_be_left_out_when_every_field_has_a_default(
+    client: Client | AsyncClient, mock: respx.MockRouter
+) -> None:
+    run = mock.post("/agents/a/runs").respond(json=agent_output())
+    await invoke(client.agents.factory("a", ResearchInput).run, "hi")
+    assert "factory_input" not in sent_form(run)  # the deployment validates {} with its own defaults
+    listing = mock.get("/workflows/w/runs").respond(json=[WORKFLOW_RUN_SUMMARY])
+    await invoke(client.workflows.factory("w", ResearchInput).list_runs, session_id="s")
+    assert "factory_input" not in listing.calls.last.request.url.params
+
+
+async def test_leaving_out_a_model_with_a_required_field_raises_before_sending(
+    client: Client | AsyncClient, mock: respx.MockRouter
+) -> None:
+    run = mock.post("/teams/t/runs").respond(json=team_output())
+    cont = mock.post("/workflows/w/runs/r/continue").respond(json=workflow_output())
+    with pytest.raises(FactoryInputError, match="NeedsTenant: it has required fields tenant"):
+        await invoke(client.teams.factory("t", NeedsTenant).run, "hi")
+    with pytest.raises(FactoryInputError, match="required fields tenant"):
+        await invoke(client.workflows.factory("w", NeedsTenant).continue_run, "r", session_id="s")
+    assert not run.called
+    assert not cont.called

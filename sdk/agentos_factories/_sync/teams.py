@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 
 from agentos_factories import _calls
 from agentos_factories._request import CallOptions
-from agentos_factories._shared import DEFERRED, cancel_answer, checked_model_type, handle_input
+from agentos_factories._shared import DEFERRED, cancel_answer, checked_model_type, model_or_omitted
 from agentos_factories._types import NOT_GIVEN, FactoryInput, Headers, ModelT, NotGiven, Query, TimeoutTypes
 from agentos_factories.models.components import TeamInfo
 from agentos_factories.models.hitl import RunRequirement
@@ -217,8 +217,9 @@ class Teams:
 class TeamFactoryHandle(Generic[ModelT]):
     """One team factory, typed by its ``input_schema`` model.
 
-    ``factory_input`` may be left out when every field of the model has a default: ``input_model()``
-    is sent. A model with required fields refuses that with ``FactoryInputError``, before any request.
+    ``factory_input`` may be left out when every field of the model has a default (it is then not
+    sent, and the deployment validates ``{}``); for a model with a required field that raises
+    ``FactoryInputError`` before anything is sent.
     """
 
     def __init__(self, teams: Teams, team_id: str, input_model: type[ModelT]) -> None:
@@ -259,7 +260,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         return self._teams.run(
             self.team_id,
             message,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -285,7 +286,7 @@ class TeamFactoryHandle(Generic[ModelT]):
         return self._teams.stream(
             self.team_id,
             message,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             max_events=max_events,

@@ -20,7 +20,13 @@ from pydantic import TypeAdapter
 
 from agentos_factories import _calls
 from agentos_factories._request import CallOptions
-from agentos_factories._shared import DEFERRED, cancel_answer, checked_model, checked_model_type, handle_input
+from agentos_factories._shared import (
+    DEFERRED,
+    cancel_answer,
+    checked_model,
+    checked_model_type,
+    model_or_omitted,
+)
 from agentos_factories._types import (
     NOT_GIVEN,
     FactoryInput,
@@ -296,8 +302,9 @@ class Workflows:
 class WorkflowFactoryHandle(Generic[ModelT]):
     """One workflow factory, typed by its ``input_schema`` model.
 
-    ``factory_input`` may be left out when every field of the model has a default: ``input_model()``
-    is sent. A model with required fields refuses that with ``FactoryInputError``, before any request.
+    ``factory_input`` may be left out when every field of the model has a default (it is then not
+    sent, and the deployment validates ``{}``); for a model with a required field that raises
+    ``FactoryInputError`` before anything is sent.
     """
 
     def __init__(self, workflows: Workflows, workflow_id: str, input_model: type[ModelT]) -> None:
@@ -338,7 +345,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.run(
             self.workflow_id,
             message,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             timeout=timeout,
@@ -364,7 +371,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         return self._workflows.stream(
             self.workflow_id,
             message,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             session_id=session_id,
             max_events=max_events,
@@ -393,7 +400,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             timeout=timeout,
             total_timeout=total_timeout,
@@ -421,7 +428,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             run_id,
             session_id=session_id,
             step_requirements=step_requirements,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             user_id=user_id,
             max_events=max_events,
             timeout=timeout,
@@ -469,7 +476,7 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             self.workflow_id,
             session_id=session_id,
             status=status,
-            factory_input=handle_input(factory_input, self.input_model),
+            factory_input=model_or_omitted(factory_input, self.input_model),
             timeout=timeout,
             total_timeout=total_timeout,
             extra_headers=extra_headers,

@@ -137,6 +137,9 @@ def typed_handles(client: Client) -> None:
     flow = client.workflows.factory("w", ResearchInput)
     assert_type(flow.list_runs(session_id="s", factory_input=ResearchInput()), list[WorkflowRunSummary])
     assert_type(flow.continue_run("r", session_id="s", factory_input=ResearchInput()), WorkflowRunOutput)
+    # Every field of ResearchInput has a default, so factory_input may be left out.
+    assert_type(research.run("hi"), AgentRunOutput)
+    assert_type(flow.list_runs(session_id="s"), list[WorkflowRunSummary])
 
 
 def websocket(client: Client) -> None:
