@@ -179,6 +179,11 @@ class Deadline:
         if left is not None and left <= 0:
             raise self.error(method, url)
 
+    def check_request(self, request: httpx.Request) -> None:
+        """:meth:`check` for ``request`` (its URL is spelled out only when the deadline has passed)."""
+        if self._at is not None and self._at <= time.monotonic():
+            raise self.error(request.method, str(request.url))
+
     def error(self, method: str, url: str) -> APITimeoutError:
         return APITimeoutError(
             method=method, url=url, cause=TimeoutError(f"total_timeout of {self.seconds:g} s ran out")

@@ -475,8 +475,8 @@ def error_from_event(
     return InBandError(method=method, url=url, detail=detail, event=event, response=response)
 
 
-def transport_error(exc: httpx.TransportError, *, method: str, url: str) -> APIConnectionError:
-    """The SDK error for an httpx transport failure."""
+def transport_error(exc: httpx.RequestError, *, method: str, url: str) -> APIConnectionError:
+    """The SDK error for an httpx transport failure (or another request error without an answer)."""
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(method=method, url=url, cause=exc)
     return APIConnectionError(method=method, url=url, cause=exc)

@@ -498,3 +498,13 @@ async def test_errors_survive_pickle_without_the_bearer_token(
     assert isinstance(revived, ValueError)
     assert isinstance(revived, AgentOSError)
     assert str(revived) == str(bad_input.value)
+
+
+def test_an_injected_client_that_follows_redirects_into_a_loop_gets_a_typed_error() -> None:
+    def loop(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": str(request.url)})
+
+    http = httpx.Client(transport=httpx.MockTransport(loop), follow_redirects=True, max_redirects=3)
+    with Client(BASE_URL, http_client=http) as client, pytest.raises(APIConnectionError, match="redirect"):
+        client.agents.list()
+    http.close()

@@ -84,7 +84,7 @@ async def _read_body(
                 collector.feed(raw)
                 if collector.full:
                     break
-                deadline.check(request.method, str(request.url))
+                deadline.check_request(request)
         body = collector.finish()
     except BodyTooLarge as exc:
         raise ResponseTooLargeError(
@@ -265,21 +265,23 @@ class AsyncClient:
             request = options.build(
                 self._http, call, await async_resolve_token(self._token), request_id, deadline
             )
-            method, url = request.method, str(request.url)
             log_request(request, attempt)
             body: bytes | None = None
             try:
-                deadline.check(method, url)
+                deadline.check_request(request)
                 response = await self._http.send(request, stream=True)
                 log_response(response)
                 success = is_success(call, response.status_code)
                 if success and read:
                     body = await _read_body(response, options.max_response_bytes, deadline)
-            except httpx.TransportError as exc:
-                error: AgentOSError = transport_error(exc, method=method, url=url)
+            except (
+                httpx.RequestError
+            ) as exc:  # transport failures, and e.g. an injected client's redirect loop
+                error: AgentOSError = transport_error(exc, method=request.method, url=str(request.url))
                 wait = retry_delay(attempt - 1)
                 if (
                     attempt <= options.max_retries
+                    and isinstance(exc, httpx.TransportError)
                     and should_retry_exception(call.retry, exc)
                     and deadline.fits(wait)
                 ):
