@@ -59,6 +59,11 @@ class Inflater:
             )
         self._started = False
 
+    @property
+    def identity(self) -> bool:
+        """Whether the body is sent as is."""
+        return self._zlib is None
+
     def feed(self, raw: bytes) -> Iterator[bytes]:
         """Decoded slices of ``raw``, each at most :data:`SLICE_BYTES` long."""
         if self._zlib is None:
@@ -122,6 +127,9 @@ class BoundedBody:
 
     def feed(self, raw: bytes) -> None:
         """Add raw (still encoded) bytes."""
+        if self._inflater.identity:  # the common case: nothing to inflate, so no slicing either
+            self._add(raw)
+            return
         for piece in self._inflater.feed(raw):
             self._add(piece)
             if self.full:
