@@ -149,7 +149,10 @@ class Client:
         )
         self._token: TokenSource = env_token(token)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=self._options.timeout)
+        self._http = http_client or httpx.Client(
+            transport=transport, timeout=self._options.timeout, headers=self._options.default_headers()
+        )
+        self._options = self._options.bound_to(self._http)
         self._attach_resources()
 
     def _attach_resources(self) -> None:
