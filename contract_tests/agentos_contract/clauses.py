@@ -30,6 +30,8 @@ class Clause:
     needs_probes: bool
     checks: tuple[str, ...] = ()
     test_nodes: tuple[str, ...] = ()
+    # Why a house rule exists where the spec is silent (empty for the spec's own clauses).
+    reason: str = ""
 
     @property
     def house(self) -> bool:
@@ -530,6 +532,70 @@ CLAUSES: tuple[Clause, ...] = (
         wire=True,
         needs_probes=False,
         checks=("non-object-input", "exception-table"),
+    ),
+    Clause(
+        "H05",
+        "Another verified user's run is out of reach",
+        HOUSE,
+        "A verified user never reads, lists, continues or cancels another verified user's run, and "
+        "cannot tell it exists: the answer is exactly that of an unknown id, and the run is unchanged "
+        "afterwards (read back as its owner).",
+        wire=True,
+        needs_probes=True,
+        checks=("tenant-isolation",),
+        reason="Factories exist so that one deployment serves many tenants (the guide's first "
+        "example builds a per-tenant assistant from ctx.user_id); a tenant that can read, cancel or "
+        "even detect another's runs defeats that, whatever the factory does.",
+    ),
+    Clause(
+        "H06",
+        "A caller without a verified user never reaches a verified user's runs",
+        HOUSE,
+        "A caller without a verified user (no token where the deployment allows it, or a validly "
+        "signed token whose user claim is missing or empty) never reads or acts on a verified user's "
+        "run; a deployment may refuse such callers outright (401 or 403).",
+        wire=True,
+        needs_probes=True,
+        checks=("identity-matrix", "smuggling", "ws-identity", "tenant-isolation"),
+        reason="Factories exist so that one deployment serves many tenants. A token without a user names "
+        "no tenant, so "
+        "it must not reach any tenant's runs; agno's user_isolation=True refuses it with 403.",
+    ),
+    Clause(
+        "H07",
+        "Continue and cancel never change who owns a run",
+        HOUSE,
+        "A continue or cancel never changes who a run belongs to, nor its stored identity; whatever "
+        "another caller tried, the owner's paused run stays paused and its owner's continue completes it.",
+        wire=True,
+        needs_probes=True,
+        checks=("tenant-isolation",),
+        reason="A run's stored user_id is how its owner finds it again and how every later read is "
+        "authorized; a request that rewrites it hands the run to someone else.",
+    ),
+    Clause(
+        "H08",
+        "A tenant's session is not writable or listable by another",
+        HOUSE,
+        "A session started by a verified user is not writable or listable by another: runs other "
+        "callers post with its session_id never appear in its owner's listing.",
+        wire=True,
+        needs_probes=True,
+        checks=("tenant-isolation",),
+        reason="A session is a tenant's conversation history; runs written into it by others would be "
+        "read back to the owner's model as if the owner had said them.",
+    ),
+    Clause(
+        "H09",
+        "Concurrent requests each see only their own RequestContext",
+        HOUSE,
+        "Concurrent requests with different identities and different factory_input each see only "
+        "their own RequestContext (at least 32 interleaved requests across kinds, streamed and not).",
+        wire=True,
+        needs_probes=True,
+        checks=("concurrent-contexts",),
+        reason="The spec builds a fresh component per request; a server or factory that reuses a built "
+        "component or context across requests shows one tenant another's identity or input.",
     ),
 )
 

@@ -40,6 +40,10 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
     )
     if options.baseline is not None:
         load_baseline(options.baseline)  # fail before the first request, not after the run
+    only = frozenset(c.strip().upper() for c in (options.clauses or "").split(",") if c.strip())
+    unknown = sorted(only - {clause.id for clause in CLAUSES})
+    if unknown:
+        raise ConfigError(f"--clauses names unknown clauses: {', '.join(unknown)}")
     get_profile(options.profile)
     return SuiteConfig(
         profile=options.profile,
@@ -53,6 +57,7 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
         token=token,
         baseline=options.baseline,
         shrink=not options.no_shrink,
+        only_clauses=only,
     )
 
 
@@ -77,6 +82,8 @@ def _list_clauses() -> None:
         how = ", ".join(clause.checks) if clause.wire else "unit tests: " + ", ".join(clause.test_nodes)
         print(f"{clause.id} {clause.title} [{clause.source}]" + (" (house rule)" if clause.house else ""))
         print(f'     "{clause.quote}"')
+        if clause.reason:
+            print(f"     why: {clause.reason}")
         print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
 
 

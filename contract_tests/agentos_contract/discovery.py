@@ -15,7 +15,12 @@ SCOPES: Mapping[Kind, str] = {"agent": "agents:run", "team": "teams:run", "workf
 
 
 class DiscoveryError(Exception):
-    """Discovery failed, so the suite cannot run (exit code 2)."""
+    """Discovery failed, so the suite cannot run (exit code 2). ``status`` is the HTTP status
+    of the refusal (0 when there was no answer)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def collection(kind: Kind) -> str:
@@ -83,18 +88,22 @@ async def discover(target: Target, headers: Mapping[str, str]) -> Deployment:
     components: list[Component] = []
     for kind in KINDS:
         answer = await target.request("GET", collection(kind), headers=headers)
+        if answer.failed and not answer.status:
+            raise DiscoveryError(f"GET {collection(kind)} got no answer: {answer.failure}")
         if answer.status == 404 and kind != "agent":
             continue
         if answer.status == 401:
             raise DiscoveryError(
                 f"GET {collection(kind)} answered 401 {answer.text[:200]!r}: the deployment requires a "
-                "token; give --jwt-secret/--jwt-private-key (and --jwt-algorithm) or --token"
+                "token; give --jwt-secret/--jwt-private-key (and --jwt-algorithm) or --token",
+                answer.status,
             )
         body = answer.json()
         if answer.status != 200 or not isinstance(body, list):
             raise DiscoveryError(
                 f"GET {collection(kind)} answered {answer.status} {answer.text[:200]!r}; expected a JSON "
-                "list of components: is this an AgentOS deployment?"
+                "list of components: is this an AgentOS deployment?",
+                answer.status,
             )
         components += [c for entry in body if isinstance(entry, dict) and (c := _component(kind, entry))]
     return Deployment(tuple(components))

@@ -42,6 +42,7 @@ SUITE_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
             "help": "successful runs of non-probe factories the suite may make (default 0: none)",
         },
     ),
+    ("clauses", {"help": "comma-separated clause ids to judge, e.g. C41,H04 (default: every clause)"}),
     ("no-shrink", {"action": "store_true", "help": "report the first failing example without shrinking it"}),
     ("junit", {"type": Path, "help": "write a JUnit XML report here"}),
     ("json", {"type": Path, "help": "write a JSON report here"}),

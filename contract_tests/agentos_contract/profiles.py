@@ -180,6 +180,32 @@ AGNO_3_1 = (
         "factory: <str(exc)>', leaking the exception text (FactoryError texts stay hidden).",
         {"check": "exception-table", "probe_behaviour": "crash", "leaked": True},
     ),
+    # Tenant isolation (wire-notes section 12): agno keeps tenants apart only with
+    # user_isolation=True, which defaults to off. Accepted only where the run found isolation off;
+    # with it on, agno holds H05-H08 and these signatures match nothing.
+    Deviation(
+        "agno-3.1/iso1",
+        "H05",
+        "agno 3.1.10 without user_isolation=True (the default) lets another verified user read and "
+        "list a user's runs (200 with the run, where an unknown id is 404).",
+        {"check": "tenant-isolation", "isolation": "off", "route": ["read", "list"]},
+    ),
+    Deviation(
+        "agno-3.1/iso2",
+        "H06",
+        "agno 3.1.10 without user_isolation=True serves a token without a user, or with an empty "
+        "one, like any other user: it reads and lists every user's runs, and a token whose user is "
+        "'' continues another user's paused run.",
+        {"check": "tenant-isolation", "isolation": "off"},
+    ),
+    Deviation(
+        "agno-3.1/iso3",
+        "H07",
+        "agno 3.1.10 without user_isolation=True records anyone's cancel of any run id (200 {}, as "
+        "for an unknown id): the owner's paused run reads PAUSED, but its next continue ends "
+        "CANCELLED.",
+        {"check": "tenant-isolation", "isolation": "off"},
+    ),
 )
 
 # Differences of wire-notes section 2 that no check flags, and why (shown in --list-profiles).

@@ -95,6 +95,8 @@ class ClauseItem(pytest.Item):
             raise ContractViolation("\n".join(lines))
         if result.verdict is Verdict.NOT_JUDGED:
             pytest.skip("not judged: " + "; ".join(result.reasons))
+        if result.conditions:
+            self.user_properties.append(("judged_under", ", ".join(result.conditions)))
         for accepted in result.deviations:
             self.user_properties.append(("accepted_deviation", accepted.deviation.id))
 
@@ -120,6 +122,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     outcome = config.stash.get(_RESULT_KEY, None)
     if outcome is None or isinstance(outcome, str):
         return
+    terminalreporter.section("agentos-contract: what the deployment enforces")
+    for line in outcome.posture.lines():
+        terminalreporter.write_line(line)
     shown = {(r.clause.id, d.deviation.id): d.deviation.reason for r in outcome.results for d in r.deviations}
     if shown:
         terminalreporter.section("agentos-contract: accepted deviations")

@@ -59,6 +59,7 @@ def render_text(result: RunResult) -> str:
         f"deployment: {len(result.deployment.components)} components "
         f"({len(result.deployment.factories())} factories), "
         f"probes: {'yes' if result.deployment.probed else 'no'}",
+        *(f"  {line}" for line in result.posture.lines()),
         "",
     ]
     for item in result.results:
@@ -69,6 +70,7 @@ def render_text(result: RunResult) -> str:
             f"  {item.clause.id:<4} {_MARK[item.verdict]:<10} {item.clause.title}"
             + (" [house]" if item.clause.house else "")
             + f"  {count if item.passed or item.violations else ''}"
+            + (f"  (judged under {', '.join(item.conditions)})" if item.conditions else "")
         )
     violated = [r for r in result.results if r.verdict is Verdict.VIOLATED]
     if violated:
@@ -139,6 +141,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "seed": result.config.seed,
         "max_examples": result.config.max_examples,
         "probed": result.deployment.probed,
+        "posture": result.posture.as_dict(),
         "requests": result.requests,
         "elapsed_s": round(result.elapsed_s, 3),
         "exit_code": result.exit_code,
@@ -164,6 +167,7 @@ def to_json(result: RunResult) -> dict[str, Any]:
                     for d in item.deviations
                 ],
                 "not_judged_reasons": list(item.reasons) if item.verdict is Verdict.NOT_JUDGED else [],
+                "judged_under": list(item.conditions),
             }
             for item in result.results
         ],
@@ -190,6 +194,7 @@ def write_junit(result: RunResult, path: Path) -> None:
         ("profile", result.profile.name),
         ("seed", str(result.config.seed)),
         ("max_examples", str(result.config.max_examples)),
+        *((f"posture.{name}", finding["setting"]) for name, finding in result.posture.as_dict().items()),
     ):
         ET.SubElement(properties, "property", name=name, value=value)
     for item in result.results:

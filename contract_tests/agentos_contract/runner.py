@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from agentos_contract.checks import CHECKS, CheckSpec
 from agentos_contract.checks.base import Check, Suite
+from agentos_contract.checks.posture import find_posture
 from agentos_contract.clauses import CLAUSES, clauses_judged_by
 from agentos_contract.config import SuiteConfig
 from agentos_contract.discovery import Deployment, DiscoveryError, discover
 from agentos_contract.model import NotJudged, Verdict
+from agentos_contract.posture import RBAC_SCOPES, Finding, Posture
 from agentos_contract.profiles import Profile, get_profile, load_baseline
 from agentos_contract.target import BudgetExhausted, Target, TargetUnreachable
 from agentos_contract.verdicts import ClauseResult, judge
@@ -31,6 +33,7 @@ class RunResult:
     elapsed_s: float
     crashed_checks: list[str] = field(default_factory=list)
     stopped_early: str | None = None
+    posture: Posture = field(default_factory=Posture)
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for result in self.results if result.verdict is verdict)
@@ -68,23 +71,27 @@ async def run_suite(
     profile = get_profile(config.profile)
     if config.baseline is not None:
         profile = profile.with_baseline(load_baseline(config.baseline))
-    probe_headers: dict[str, str] = {}
-    if config.minter is not None:
-        probe_headers = {"Authorization": f"Bearer {config.minter.mint()}"}
-    elif config.token is not None:
-        probe_headers = {"Authorization": f"Bearer {config.token.token}"}
+    suite = Suite(
+        target=target,
+        config=config,
+        deployment=Deployment(()),
+        runs_left=config.allow_runs,
+        progress=progress,
+    )
     progress(f"discovering {target.base_url} ...")
     try:
-        deployment = await discover(target, probe_headers)
+        suite.deployment, scopes = await _discover(suite)
+        suite.posture = Posture(scopes=scopes[0], caller_scopes=scopes[1])
+        deployment = suite.deployment
+        progress(
+            f"found {len(deployment.components)} components "
+            f"({len(deployment.factories())} factories); probes: {'yes' if deployment.probed else 'no'}"
+        )
+        suite.posture = await find_posture(Check(suite, "posture"), suite.posture)
     except (DiscoveryError, TargetUnreachable, BudgetExhausted) as exc:
         raise SuiteAborted(str(exc)) from exc
-    progress(
-        f"found {len(deployment.components)} components "
-        f"({len(deployment.factories())} factories); probes: {'yes' if deployment.probed else 'no'}"
-    )
-    suite = Suite(
-        target=target, config=config, deployment=deployment, runs_left=config.allow_runs, progress=progress
-    )
+    for line in suite.posture.lines():
+        progress(f"  {line}")
     crashed: list[str] = []
     stopped: str | None = None
     for spec in CHECKS:
@@ -115,15 +122,34 @@ async def run_suite(
             )
             progress(f"  CRASHED: {type(exc).__name__}: {exc}")
     selected = [c for c in CLAUSES if not config.only_clauses or c.id in config.only_clauses]
-    results = judge(suite.observations, suite.not_judged, profile, selected)
+    results = judge(suite.observations, suite.not_judged, profile, selected, suite.posture)
     return RunResult(
         target=target.base_url,
         profile=profile,
         config=config,
-        deployment=deployment,
+        deployment=suite.deployment,
         results=results,
         requests=target.budget.used,
         elapsed_s=target.budget.elapsed_s,
         crashed_checks=crashed,
         stopped_early=stopped,
+        posture=suite.posture,
     )
+
+
+async def _discover(suite: Suite) -> tuple[Deployment, tuple[Finding, tuple[str, ...]]]:
+    """Discovery with the run's own user; a 403 that the read scopes of an RBAC deployment
+    lift means the deployment enforces scopes (every minted token then carries them)."""
+    headers, _ = suite.caller()
+    try:
+        deployment = await discover(suite.target, headers)
+    except DiscoveryError as refused:
+        if refused.status != 403 or not suite.can_mint:
+            raise
+        headers, _ = suite.credentials(user_id=suite.caller_user, scopes=RBAC_SCOPES)
+        deployment = await discover(suite.target, headers)
+        evidence = f"GET /agents answered 403 without scopes ({refused}), 200 with read and run scopes"
+        return deployment, (Finding("enforced", evidence), RBAC_SCOPES)
+    if not suite.can_mint:
+        return deployment, (Finding("unknown", "the suite mints no tokens to ask with"), ())
+    return deployment, (Finding("not enforced", "GET /agents answered 200 to a token without scopes"), ())

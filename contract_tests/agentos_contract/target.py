@@ -5,6 +5,13 @@ never see the difference. Every request goes to the one base URL the suite was g
 (relative paths only, redirects are never followed, proxies from the environment are
 ignored), counts against the request budget and the time budget, and is recorded as an
 :class:`Exchange` so a failure can be shown and replayed with curl.
+
+A request that gets no answer (refused, dropped, reset, cut short, timed out) is not the end
+of a run: it becomes an :class:`Answer` with ``failure`` set (status 0 when no status line
+arrived), which the check at hand judges like any other answer. The target then makes sure
+the deployment still answers HTTP at all (``GET /health``, any status counts), up to
+``len(LIVENESS_WAITS_S)`` times over a few seconds; only when none of those answers either
+does it raise :class:`TargetUnreachable` (exit code 2). Runs are never re-sent.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from agentos_contract.model import Exchange
 
 MAX_BODY_BYTES = 1 << 20
 _SHOWN_BODY_CHARS = 4000
+LIVENESS_PATH = "/health"
+# Waits before each liveness attempt after a request got no answer: a deployment that answers
+# none of them (several consecutive connection failures over ~3.5 s) is unreachable.
+LIVENESS_WAITS_S = (0.0, 0.5, 1.0, 2.0)
 
 
 class BudgetExhausted(Exception):
@@ -34,7 +45,8 @@ class BudgetExhausted(Exception):
 
 
 class TargetUnreachable(Exception):
-    """The deployment did not answer at all (connection refused, DNS, timeout)."""
+    """The deployment stopped answering: a request and every liveness check after it got no
+    HTTP answer (connection refused, DNS, resets, timeouts)."""
 
 
 @dataclass
@@ -61,12 +73,20 @@ _NOT_JSON = object()
 
 @dataclass(frozen=True)
 class Answer:
-    """The raw answer to one request, as a judge sees it."""
+    """The raw answer to one request, as a judge sees it.
+
+    ``failure`` says how the exchange broke when it did: no answer at all (``status`` 0), or an
+    answer cut short (the status and the part of the body that arrived are kept)."""
 
     status: int
     content_type: str
     text: str
     exchange: Exchange
+    failure: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
 
     def json(self) -> Any:
         """The parsed body, or ``NOT_JSON`` when the body is not JSON."""
@@ -88,6 +108,16 @@ class Answer:
 NOT_JSON = _NOT_JSON
 
 FormFields = Sequence[tuple[str, str]]
+
+
+def _failure_text(exc: httpx.TransportError, timeout_s: float) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout_s:g} s ({type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError):
+        return f"the connection failed ({type(exc).__name__}: {exc})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server closed the connection before a complete answer ({exc})"
+    return f"the connection broke ({type(exc).__name__}: {exc or 'reset by the peer'})"
 
 
 def _shown(text: str) -> str:
@@ -356,29 +386,51 @@ class Target:
             headers=tuple(sent_headers.items()),
             form=tuple(form) if form is not None else None,
         )
+        status, content_type = 0, ""
+        failure: str | None = None
+        body = bytearray()
         try:
             async with self.client.stream(
                 method, path, params=params, headers=sent_headers, files=files
             ) as response:
-                body = bytearray()
+                status, content_type = response.status_code, response.headers.get("content-type", "")
                 async for chunk in response.aiter_bytes():
                     body.extend(chunk)
                     if len(body) > MAX_BODY_BYTES:
                         break
         except httpx.TransportError as exc:
-            raise TargetUnreachable(f"{method} {exchange.url}: {type(exc).__name__}: {exc}") from exc
+            failure = _failure_text(exc, self._timeout)
         text = body.decode("utf-8", errors="replace")
-        content_type = response.headers.get("content-type", "")
         answered = Exchange(
             method=exchange.method,
             url=exchange.url,
             headers=exchange.headers,
             form=exchange.form,
-            status=response.status_code,
-            response_content_type=content_type,
+            status=status or None,
+            response_content_type=content_type or None,
             response_text=_shown(text),
+            error=failure,
         )
-        return Answer(status=response.status_code, content_type=content_type, text=text, exchange=answered)
+        if failure is not None:
+            await self._ensure_answering(f"{method} {exchange.url}: {failure}")
+        return Answer(status=status, content_type=content_type, text=text, exchange=answered, failure=failure)
+
+    async def _ensure_answering(self, cause: str) -> None:
+        """After a request got no (complete) answer: return once the deployment answers HTTP
+        again, or raise TargetUnreachable when it answers none of the liveness attempts."""
+        last = cause
+        for wait_s in LIVENESS_WAITS_S:
+            await anyio.sleep(wait_s)
+            self.budget.spend()
+            try:
+                async with self.client.stream("GET", LIVENESS_PATH) as response:
+                    await response.aread()
+                return
+            except httpx.TransportError as exc:
+                last = f"GET {LIVENESS_PATH}: {_failure_text(exc, self._timeout)}"
+        raise TargetUnreachable(
+            f"{len(LIVENESS_WAITS_S) + 1} consecutive requests got no answer (first: {cause}; last: {last})"
+        )
 
     @contextlib.asynccontextmanager
     async def websocket(self, path: str) -> AsyncIterator[WebSocketConversation]:
@@ -411,4 +463,6 @@ class Target:
                 text = ""  # httpx-ws already closed the refused response
             raise WebSocketRejected(url, response.status_code, text) from exc
         except httpx.TransportError as exc:
-            raise TargetUnreachable(f"WebSocket {url}: {type(exc).__name__}: {exc}") from exc
+            failure = _failure_text(exc, self._timeout)
+            await self._ensure_answering(f"WebSocket {url}: {failure}")
+            raise WebSocketRejected(url, None, f"no handshake answer: {failure}") from exc

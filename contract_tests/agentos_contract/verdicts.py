@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from agentos_contract.clauses import CLAUSES, Clause
 from agentos_contract.model import NotJudged, Observation, Verdict
+from agentos_contract.posture import Posture
 from agentos_contract.profiles import Deviation, Profile
 
 
@@ -24,6 +25,8 @@ class ClauseResult:
     violations: tuple[Observation, ...] = ()
     deviations: tuple[AcceptedDeviation, ...] = ()
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    # The deployment settings this clause was judged under (from the run's posture).
+    conditions: tuple[str, ...] = field(default_factory=tuple)
 
 
 def judge(
@@ -31,6 +34,7 @@ def judge(
     not_judged: Iterable[NotJudged],
     profile: Profile,
     clauses: Sequence[Clause] = CLAUSES,
+    posture: Posture | None = None,
 ) -> list[ClauseResult]:
     """A clause is violated by any failed observation no accepted deviation's signature matches,
     a deviation when every failure matches one, holds when it was seen to pass and never failed,
@@ -78,6 +82,7 @@ def judge(
                 tuple(violations),
                 tuple(accepted),
                 tuple(clause_reasons),
+                posture.conditions(clause.id) if posture is not None else (),
             )
         )
     return results

@@ -1,7 +1,9 @@
 """What a factory receives: the request context and its verified part.
 
 Both are frozen so a factory cannot change what the next factory call (or the
-router, after the call) sees. ``claims`` is wrapped read-only for the same reason.
+router, after the call) sees. ``claims`` is deep-frozen for the same reason: every JSON
+object in it is a read-only mapping and every array a tuple, so nothing a factory does to
+them outlives its call (one WebSocket serves many calls with the same verified claims).
 """
 
 from __future__ import annotations
@@ -18,6 +20,35 @@ def _empty_claims() -> Mapping[str, Any]:
     return MappingProxyType({})
 
 
+def freeze_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A deep read-only copy of ``claims``: objects become read-only mappings, arrays tuples.
+
+    Iterative, not recursive: claims come from a token, and a signed token may nest deeply.
+    """
+    root: dict[str, Any] = {}
+    # Each copied container with where its frozen form goes; children come after their parents.
+    made: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any], Any]] = []
+    pending: list[tuple[Any, dict[Any, Any] | list[Any]]] = [(claims, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, value in items:
+            child: dict[Any, Any] | list[Any]
+            if isinstance(value, Mapping):
+                child = {}
+            elif isinstance(value, (list, tuple)):
+                child = [None] * len(value)
+            else:
+                target[key] = value  # JSON scalars are immutable already
+                continue
+            target[key] = child
+            made.append((child, target, key))
+            pending.append((value, child))
+    for container, parent, key in reversed(made):
+        parent[key] = MappingProxyType(container) if isinstance(container, dict) else tuple(container)
+    return MappingProxyType(root)
+
+
 @dataclass(frozen=True)
 class TrustedContext:
     """Filled only by verified middleware (the JWT middleware), never by client input.
@@ -27,6 +58,10 @@ class TrustedContext:
 
     claims: Mapping[str, Any] = field(default_factory=_empty_claims)
     scopes: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "claims", freeze_claims(self.claims))
+        object.__setattr__(self, "scopes", frozenset(self.scopes))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import asyncio
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,7 +99,12 @@ def _input_type(value: Any) -> str:
 
 
 def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    # Deep-frozen claims hold read-only mappings (tuples serialise as arrays already).
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 def _request_summary(request: Any) -> dict[str, str | None] | None:

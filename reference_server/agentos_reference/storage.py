@@ -5,6 +5,13 @@ its short transaction on the database's own writer thread so the event loop neve
 waits on disk.
 The ``status`` column is authoritative: it is laid over the stored run output on
 every read, so a cancel never has to rewrite the JSON.
+
+Every run and session has an ``owner``: the verified user that started it, or ``""`` when no
+verified user did (anonymous). It is set once, when the row is written, and every read, list,
+continue and cancel is scoped to the caller's owner in the same query, so another owner's row
+is indistinguishable from a missing one. Sessions are namespaced by owner: the same
+``session_id`` used by two owners is two sessions. ``user_id`` is what the run's caller gave
+(``ctx.user_id``, which a caller without a verified user may choose), never who may see it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ ComponentType = Literal["agent", "team", "workflow"]
 
 _T = TypeVar("_T")
 
-_SCHEMA = """
+# No verified user: the owner of anonymous runs and sessions (a verified user id is never empty).
+ANONYMOUS_OWNER = ""
+
+_SESSIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS sessions (
     component_type TEXT NOT NULL,
     component_id   TEXT NOT NULL,
@@ -34,8 +44,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     user_id        TEXT,
     created_at     REAL NOT NULL,
     updated_at     REAL NOT NULL,
-    PRIMARY KEY (component_type, component_id, session_id)
-);
+    owner          TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (component_type, component_id, owner, session_id)
+)"""
+
+_SCHEMA = f"""
+{_SESSIONS_TABLE};
 CREATE TABLE IF NOT EXISTS runs (
     run_id         TEXT PRIMARY KEY,
     component_type TEXT NOT NULL,
@@ -45,9 +59,9 @@ CREATE TABLE IF NOT EXISTS runs (
     status         TEXT NOT NULL,
     output         TEXT NOT NULL,
     created_at     REAL NOT NULL,
-    updated_at     REAL NOT NULL
+    updated_at     REAL NOT NULL,
+    owner          TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS runs_by_session ON runs (component_type, component_id, session_id, created_at);
 CREATE TABLE IF NOT EXISTS cancellations (
     run_id         TEXT PRIMARY KEY,
     component_type TEXT NOT NULL,
@@ -55,6 +69,50 @@ CREATE TABLE IF NOT EXISTS cancellations (
     requested_at   REAL NOT NULL
 );
 """
+
+# After the migration: the indexes name the owner column, which older files gain only then.
+_INDEXES = """
+DROP INDEX IF EXISTS runs_by_session;
+CREATE INDEX IF NOT EXISTS runs_by_owner_session
+    ON runs (component_type, component_id, owner, session_id, created_at);
+"""
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {str(row[1]) for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring a file written before runs had owners up to date; nothing stored is lost.
+
+    Runs gain ``owner`` = their stored ``user_id``: the old server could not tell a verified user
+    from a form value, and this keeps each run visible to no more callers than before. Sessions
+    are rebuilt keyed by owner, one per (session, owner) the runs of that session show.
+    """
+    if "owner" not in _columns(connection, "runs"):
+        connection.execute("ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+        connection.execute("UPDATE runs SET owner = COALESCE(user_id, '')")
+    if "owner" not in _columns(connection, "sessions"):
+        connection.execute("ALTER TABLE sessions RENAME TO sessions_before_owners")
+        connection.execute(_SESSIONS_TABLE)
+        connection.execute(
+            "INSERT OR IGNORE INTO sessions"
+            " (component_type, component_id, session_id, user_id, created_at, updated_at, owner)"
+            " SELECT component_type, component_id, session_id, MIN(user_id), MIN(created_at),"
+            " MAX(updated_at), owner FROM runs GROUP BY component_type, component_id, session_id, owner"
+        )
+        connection.execute(
+            "INSERT OR IGNORE INTO sessions"
+            " (component_type, component_id, session_id, user_id, created_at, updated_at, owner)"
+            " SELECT component_type, component_id, session_id, user_id, created_at, updated_at,"
+            " COALESCE(user_id, '') FROM sessions_before_owners"
+        )
+        connection.execute("DROP TABLE sessions_before_owners")
+
+
+def owner_key(owner: str | None) -> str:
+    """The stored form of an owner: the verified user id, or ``""`` for no verified user."""
+    return owner or ANONYMOUS_OWNER
 
 
 @dataclass(frozen=True)
@@ -69,6 +127,8 @@ class RunRecord:
     status: str
     output: Mapping[str, Any]
     created_at: float
+    owner: str | None = None
+    """The verified user the run belongs to; None when no verified user started it."""
 
 
 class SqliteDb:
@@ -99,6 +159,15 @@ class SqliteDb:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=5000")
             connection.executescript(_SCHEMA)
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                _migrate(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                connection.close()
+                raise
+            connection.execute("COMMIT")
+            connection.executescript(_INDEXES)
             self._connection = connection
         return self._connection
 
@@ -151,15 +220,23 @@ class SqliteDb:
             now = time.time()
             connection.execute(
                 "INSERT INTO sessions"
-                " (component_type, component_id, session_id, user_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (component_type, component_id, session_id)"
+                " (component_type, component_id, session_id, user_id, created_at, updated_at, owner)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (component_type, component_id, owner, session_id)"
                 " DO UPDATE SET updated_at = excluded.updated_at",
-                (record.component_type, record.component_id, record.session_id, record.user_id, now, now),
+                (
+                    record.component_type,
+                    record.component_id,
+                    record.session_id,
+                    record.user_id,
+                    now,
+                    now,
+                    owner_key(record.owner),
+                ),
             )
             connection.execute(
                 "INSERT INTO runs (run_id, component_type, component_id, session_id, user_id, status, output,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.run_id,
                     record.component_type,
@@ -170,6 +247,7 @@ class SqliteDb:
                     document,
                     record.created_at,
                     now,
+                    owner_key(record.owner),
                 ),
             )
 
@@ -238,34 +316,65 @@ class SqliteDb:
     async def get_run(
         self, component_type: ComponentType, component_id: str, run_id: str
     ) -> RunRecord | None:
+        """The run, whoever owns it: for operators and tests. Routes read with :meth:`get_owned_run`."""
+
         def work(connection: sqlite3.Connection) -> RunRecord | None:
             row = connection.execute(
-                "SELECT run_id, component_type, component_id, session_id, user_id, status, output, created_at"
-                " FROM runs WHERE run_id = ? AND component_type = ? AND component_id = ?",
+                f"SELECT {_RUN_COLUMNS} FROM runs"
+                " WHERE run_id = ? AND component_type = ? AND component_id = ?",
                 (run_id, component_type, component_id),
             ).fetchone()
             return _record(row) if row else None
 
         return await self._run(work)
 
+    async def get_owned_run(
+        self, component_type: ComponentType, component_id: str, run_id: str, *, owner: str | None
+    ) -> RunRecord | None:
+        """The run, if it is this component's and ``owner``'s (None: no verified user's)."""
+
+        def work(connection: sqlite3.Connection) -> RunRecord | None:
+            row = connection.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs"
+                " WHERE run_id = ? AND component_type = ? AND component_id = ? AND owner = ?",
+                (run_id, component_type, component_id, owner_key(owner)),
+            ).fetchone()
+            return _record(row) if row else None
+
+        return await self._run(work)
+
     async def list_runs(
-        self, component_type: ComponentType, component_id: str, session_id: str | None
-    ) -> list[RunRecord]:
-        def work(connection: sqlite3.Connection) -> list[RunRecord]:
+        self, component_type: ComponentType, component_id: str, session_id: str | None, *, owner: str | None
+    ) -> tuple[list[RunRecord], bool]:
+        """``owner``'s runs of this component (of one session if given), and whether that session
+        is one of ``owner``'s; one transaction."""
+
+        def work(connection: sqlite3.Connection) -> tuple[list[RunRecord], bool]:
+            key = owner_key(owner)
             query = (
-                "SELECT run_id, component_type, component_id, session_id, user_id, status, output, created_at"
-                " FROM runs WHERE component_type = ? AND component_id = ?"
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE component_type = ? AND component_id = ? AND owner = ?"
             )
-            parameters: tuple[str, ...] = (component_type, component_id)
+            parameters: tuple[str, ...] = (component_type, component_id, key)
+            session_found = True
             if session_id is not None:
                 query += " AND session_id = ?"
                 parameters += (session_id,)
+                session_found = (
+                    connection.execute(
+                        "SELECT 1 FROM sessions"
+                        " WHERE component_type = ? AND component_id = ? AND owner = ? AND session_id = ?",
+                        (component_type, component_id, key, session_id),
+                    ).fetchone()
+                    is not None
+                )
             rows = connection.execute(query + " ORDER BY created_at, rowid", parameters).fetchall()
-            return [_record(row) for row in rows]
+            return [_record(row) for row in rows], session_found
 
         return await self._run(work)
 
     async def session_exists(self, component_type: ComponentType, component_id: str, session_id: str) -> bool:
+        """Whether any owner has this session: for operators and tests (routes use :meth:`list_runs`)."""
+
         def work(connection: sqlite3.Connection) -> bool:
             row = connection.execute(
                 "SELECT 1 FROM sessions WHERE component_type = ? AND component_id = ? AND session_id = ?",
@@ -276,25 +385,37 @@ class SqliteDb:
         return await self._run(work)
 
     async def request_cancel(
-        self, component_type: ComponentType, component_id: str, run_id: str, *, cancel_running: bool
+        self,
+        component_type: ComponentType,
+        component_id: str,
+        run_id: str,
+        *,
+        owner: str | None,
+        cancel_running: bool,
     ) -> None:
-        """Record the intent to cancel; a paused run (or, with ``cancel_running``, an orphaned
-        running one whose process is gone) becomes CANCELLED at once."""
+        """Record the intent to cancel; ``owner``'s paused run (or, with ``cancel_running``, an
+        orphaned running one whose process is gone) becomes CANCELLED at once.
+
+        Another owner's run is left exactly as it is, its intent included: to this caller that
+        run does not exist, so the intent is recorded as for any unknown id, under no run.
+        """
         statuses = ("PAUSED", "RUNNING") if cancel_running else ("PAUSED",)
+        key = owner_key(owner)
 
         def work(connection: sqlite3.Connection) -> None:
             now = time.time()
             connection.execute(
                 "INSERT INTO cancellations (run_id, component_type, component_id, requested_at)"
-                " VALUES (?, ?, ?, ?)"
+                " SELECT ?, ?, ?, ?"
+                " WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ? AND owner != ?)"
                 " ON CONFLICT (run_id) DO UPDATE SET requested_at = excluded.requested_at",
-                (run_id, component_type, component_id, now),
+                (run_id, component_type, component_id, now, run_id, key),
             )
             connection.execute(
                 "UPDATE runs SET status = 'CANCELLED', updated_at = ?"
-                " WHERE run_id = ? AND component_type = ?"
-                f" AND component_id = ? AND status IN ({', '.join('?' for _ in statuses)})",
-                (now, run_id, component_type, component_id, *statuses),
+                " WHERE run_id = ? AND component_type = ? AND component_id = ? AND owner = ?"
+                f" AND status IN ({', '.join('?' for _ in statuses)})",
+                (now, run_id, component_type, component_id, key, *statuses),
             )
 
         await self._run(work)
@@ -332,8 +453,11 @@ def _with_events(output: Mapping[str, Any], events_json: str) -> str:
     return f'{head[:-1]}{"," if len(output) else ""}"events":{events_json}}}'
 
 
+_RUN_COLUMNS = "run_id, component_type, component_id, session_id, user_id, status, output, created_at, owner"
+
+
 def _record(row: tuple[Any, ...]) -> RunRecord:
-    run_id, component_type, component_id, session_id, user_id, status, output, created_at = row
+    run_id, component_type, component_id, session_id, user_id, status, output, created_at, owner = row
     document = json.loads(output)
     document["status"] = status
     return RunRecord(
@@ -345,4 +469,5 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
         status=status,
         output=document,
         created_at=created_at,
+        owner=owner or None,
     )

@@ -67,6 +67,11 @@ class StubDeployment:
     :mod:`agentos_stubs._auth`); a request without a good token then gets agno's 401. Setting
     one of the three replaces the others. ``profile`` picks the spec's answer (default) or agno
     3.1.10's where the two disagree (see :mod:`agentos_stubs._server`).
+
+    Runs and sessions belong to the verified user that made them (or to nobody), under both
+    profiles: a caller never reaches another owner's. ``require_user=True`` refuses a verified
+    identity without a user (401 under ``"spec"``, as ``agentos-reference serve --require-auth``;
+    under ``"agno"``, agno 3.1.10 with ``user_isolation=True``: 403 on the run routes).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class StubDeployment:
         tokens: Mapping[str, VerifiedIdentity] | None = None,
         verify_token: TokenVerifier | None = None,
         profile: Profile = "spec",
+        require_user: bool = False,
     ) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host or url.query or url.fragment:
@@ -90,6 +96,8 @@ class StubDeployment:
         self._auth.configure(identity=identity, tokens=tokens, verify_token=verify_token)
         self._profile: Profile = "spec"
         self.profile = profile
+        self._require_user = False
+        self.require_user = require_user
         self._faults = FaultPlan()
         self._recorder = Recorder()
         self._runs = RunStore()
@@ -97,6 +105,7 @@ class StubDeployment:
             components=self._components,
             authenticate=self._auth,
             profile=lambda: self._profile,
+            require_user=lambda: self._require_user,
             faults=self._faults,
             recorder=self._recorder,
             runs=self._runs,
@@ -118,6 +127,7 @@ class StubDeployment:
         tokens: Mapping[str, VerifiedIdentity] | None = None,
         verify_token: TokenVerifier | None = None,
         profile: Profile = "spec",
+        require_user: bool = False,
     ) -> Self:
         """A deployment with every component of a module written by ``agentos-factories generate``.
 
@@ -130,7 +140,12 @@ class StubDeployment:
         from ._bindings import declare_from_bindings
 
         deployment = cls(
-            base_url, identity=identity, tokens=tokens, verify_token=verify_token, profile=profile
+            base_url,
+            identity=identity,
+            tokens=tokens,
+            verify_token=verify_token,
+            profile=profile,
+            require_user=require_user,
         )
         declare_from_bindings(deployment, bindings, replies)
         return deployment
@@ -173,6 +188,17 @@ class StubDeployment:
         if profile not in ("spec", "agno"):
             raise StubConfigurationError(f"profile must be 'spec' or 'agno', not {profile!r}")
         self._profile = profile
+
+    @property
+    def require_user(self) -> bool:
+        """Whether a verified identity without a user is refused (see the class docstring)."""
+        return self._require_user
+
+    @require_user.setter
+    def require_user(self, require_user: bool) -> None:
+        if not isinstance(require_user, bool):
+            raise StubConfigurationError(f"require_user must be a bool, not {require_user!r}")
+        self._require_user = require_user
 
     # --- declarations ----------------------------------------------------------------------------
 

@@ -16,9 +16,32 @@ __all__ = ["VerifiedIdentity"]
 
 
 def _frozen_claims(claims: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A deep read-only copy: JSON objects become read-only mappings and arrays tuples, so a reply
+    cannot change the claims the next request of the same identity sees."""
     if not isinstance(claims, Mapping) or not all(isinstance(key, str) for key in claims):
         raise TypeError(f"claims must be a mapping with string keys, not {claims!r}")
-    return MappingProxyType(dict(claims))
+    root: dict[str, Any] = {}
+    # Iterative (claims may nest deeply): copy every container, then freeze children before parents.
+    made: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any], Any]] = []
+    pending: list[tuple[Any, dict[Any, Any] | list[Any]]] = [(claims, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, value in items:
+            child: dict[Any, Any] | list[Any]
+            if isinstance(value, Mapping):
+                child = {}
+            elif isinstance(value, (list, tuple)):
+                child = [None] * len(value)
+            else:
+                target[key] = value
+                continue
+            target[key] = child
+            made.append((child, target, key))
+            pending.append((value, child))
+    for container, parent, key in reversed(made):
+        parent[key] = MappingProxyType(container) if isinstance(container, dict) else tuple(container)
+    return MappingProxyType(root)
 
 
 def _frozen_scopes(scopes: Iterable[str]) -> frozenset[str]:
@@ -89,7 +112,7 @@ class VerifiedIdentity:
         # agno's JWTMiddleware reads a string claim as one scope and ignores any other non-list.
         if isinstance(raw_scopes, str):
             raw_scopes = [raw_scopes]
-        elif not isinstance(raw_scopes, list):
+        elif not isinstance(raw_scopes, tuple):  # a JSON array, frozen into a tuple above
             raw_scopes = []
         return cls(
             user_id=user_id if isinstance(user_id, str) and user_id else None,

@@ -89,7 +89,12 @@ class ProbeLedger:
 
 
 def _json_safe(value: object) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: object) -> object:
+    # Deep-frozen claims hold read-only mappings (tuples serialise as arrays already).
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 def _input_description(value: object) -> tuple[Any, str, str | None]:

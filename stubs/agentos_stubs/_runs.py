@@ -39,7 +39,7 @@ def render_reply(component: StubComponent, value: object) -> Content:
         return Content(value.model_dump(mode="json"), type(value).__name__)
     if isinstance(value, (Mapping, list)):
         try:
-            data = json.loads(json.dumps(value, allow_nan=False))
+            data = json.loads(json.dumps(value, allow_nan=False, default=_thaw))
         except (TypeError, ValueError) as exc:
             raise StubConfigurationError(
                 f"{component.id}: the reply returned data JSON cannot hold: {exc}"
@@ -50,6 +50,13 @@ def render_reply(component: StubComponent, value: object) -> Content:
         f" not {type(value).__name__}"
         " (raise agentos_stubs.FactoryError to make the factory fail)"
     )
+
+
+def _thaw(value: object) -> object:
+    # A reply may return (part of) the deep-frozen claims: their read-only mappings are JSON objects.
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,12 @@ class PauseArtefacts:
 
 @dataclass
 class StoredRun:
-    """One run: what was asked, by whom, and how it stands."""
+    """One run: what was asked, by whom, and how it stands.
+
+    ``owner`` is the verified user the run belongs to (None: no verified user started it); it is
+    set once and decides who may read, list, continue and cancel the run. ``user_id`` is what the
+    run shows (``ctx.user_id`` of its start), never who may see it.
+    """
 
     component: StubComponent
     run_id: str
@@ -80,6 +92,7 @@ class StoredRun:
     #: ``POST .../cancel`` was received for this run (agno records the intent).
     cancel_requested: bool = False
     created_at: int = field(default_factory=lambda: int(time.time()))
+    owner: str | None = None
 
     @property
     def kind(self) -> ComponentKind:
@@ -87,7 +100,10 @@ class StoredRun:
 
 
 class RunStore:
-    """Runs by id; a run belongs to one component and one session."""
+    """Runs by id; a run belongs to one component, one session and one owner.
+
+    Every lookup is scoped to an owner: another owner's run is not found, as if it did not exist.
+    """
 
     def __init__(self) -> None:
         self._runs: dict[str, StoredRun] = {}
@@ -96,23 +112,39 @@ class RunStore:
         self._runs[run.run_id] = run
         return run
 
-    def find(self, component: StubComponent, run_id: str, session_id: str | None) -> StoredRun | None:
-        """The run, if it is this component's and (when a session is given) in that session."""
+    def find(
+        self, component: StubComponent, run_id: str, session_id: str | None, *, owner: str | None
+    ) -> StoredRun | None:
+        """The run, if it is this component's, ``owner``'s and (when a session is given) in that session."""
         run = self._runs.get(run_id)
         if run is None or run.component.kind != component.kind or run.component.id != component.id:
+            return None
+        if run.owner != owner:
             return None
         if session_id is not None and run.session_id != session_id:
             return None
         return run
 
-    def in_session(self, component: StubComponent, session_id: str) -> list[StoredRun]:
+    def in_session(self, component: StubComponent, session_id: str, *, owner: str | None) -> list[StoredRun]:
+        """``owner``'s runs of this component in the session (sessions are namespaced per owner)."""
         return [
             run
             for run in self._runs.values()
             if run.component.kind == component.kind
             and run.component.id == component.id
             and run.session_id == session_id
+            and run.owner == owner
         ]
+
+    def session_owned_by_another(self, component: StubComponent, session_id: str, owner: str | None) -> bool:
+        """Whether another owner already has runs of this component in ``session_id``."""
+        return any(
+            run.component.kind == component.kind
+            and run.component.id == component.id
+            and run.session_id == session_id
+            and run.owner != owner
+            for run in self._runs.values()
+        )
 
     def clear(self) -> None:
         self._runs.clear()

@@ -15,7 +15,19 @@ agent/team continue with an input_schema   ``ctx.input`` is None            vali
                                                                             field is required)
 a plain exception raised in the factory    500 ``<Kind> factory error``     500 ``Error in <kind>
                                            (house rule H02: no leak)        factory: <str(exc)>``
+a run posted with another owner's          a session of the caller's own    404 ``Session not found``
+``session_id``                             under that name                  (after the factory ran)
 =========================================  ==============================  ===========================
+
+Tenant isolation holds under both profiles (see :class:`_Caller`): a run belongs to the verified
+user that started it, or to nobody; a caller reaches only its own owner's runs and sessions, and
+another owner's run answers exactly as an unknown id does on that route, and is left unchanged.
+``require_user`` refuses a verified caller without a user: 401 under ``"spec"`` (as
+``agentos-reference serve --require-auth``), 403 ``Authenticated request is missing a user
+identity`` on the run routes under ``"agno"``, which then answers as agno 3.1.10 with
+``user_isolation=True`` was measured to (docs/agno-isolation-measured.md): a continue of a run
+that is not the caller's is 404 ``Run not found`` for every kind, and a cancel needs ``session_id``
+(400 without, 404 ``Run not found`` when the run is not the caller's in that session).
 """
 
 from __future__ import annotations
@@ -79,6 +91,11 @@ Profile: TypeAlias = Literal["spec", "agno"]
 _BOOL = TypeAdapter(bool)
 #: respx and httpx transports carry no WebSocket, so every handshake is refused with this.
 NO_WEBSOCKET = "agentos_stubs serves HTTP only: there is no WebSocket route on a stub deployment"
+#: The 401 of a token without a user where every caller must be a user (``"spec"``, ``require_user``).
+USERLESS_TOKEN = "Token has no user identity: claim 'sub' is missing or empty"
+#: agno 3.1.10's 403 for the same caller under ``user_isolation=True`` (``"agno"``, ``require_user``).
+MISSING_USER_IDENTITY = "Authenticated request is missing a user identity"
+SESSION_ID_REQUIRED = "session_id is required for this action"
 _NOT_CONTINUABLE = {
     "COMPLETED": "run is already completed",
     "CANCELLED": "run is already cancelled",
@@ -93,6 +110,19 @@ class _Caller:
     """Who is calling: the verified identity, if any (None when the deployment verifies nothing)."""
 
     identity: VerifiedIdentity | None
+
+    @property
+    def owner(self) -> str | None:
+        """Whose runs and sessions this caller reaches: its verified user, or None (anonymous).
+
+        Never a form field: the form ``user_id`` only fills ``ctx.user_id`` when nothing is verified.
+        """
+        return self.identity.user_id if self.identity is not None else None
+
+    @property
+    def userless(self) -> bool:
+        """Verified, but without a user (a token whose ``sub`` is missing or empty)."""
+        return self.identity is not None and self.identity.user_id is None
 
     def trusted(self) -> TrustedContext:
         if self.identity is None:
@@ -194,6 +224,7 @@ class StubServer:
         components: Mapping[tuple[ComponentKind, str], StubComponent],
         authenticate: Callable[[httpx.Headers], VerifiedIdentity | None],
         profile: Callable[[], Profile],
+        require_user: Callable[[], bool] = lambda: False,
         faults: FaultPlan,
         recorder: Recorder,
         runs: RunStore,
@@ -202,6 +233,7 @@ class StubServer:
         self._components = components
         self._authenticate = authenticate
         self._profile = profile
+        self._require_user = require_user
         self._faults = faults
         self._recorder = recorder
         self._runs = runs
@@ -312,6 +344,8 @@ class StubServer:
                     {"status": "ok", "instantiated_at": self._started_at.isoformat().replace("+00:00", "Z")},
                 ), None
             caller = _Caller(self._authenticate(request.parsed.headers))
+            if caller.userless and self._require_user() and self._profile() == "spec":
+                raise HTTPError(401, USERLESS_TOKEN)
             handlers: dict[Endpoint, Callable[[_Request, _Caller], tuple[httpx.Response, str | None]]] = {
                 "list": self._list,
                 "get": self._get,
@@ -326,6 +360,22 @@ class StubServer:
             return error_response(error), error.fault
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    @property
+    def _agno_isolation(self) -> bool:
+        """agno 3.1.10 with ``user_isolation=True``: ``"agno"`` and ``require_user``."""
+        return self._profile() == "agno" and self._require_user()
+
+    def _check_user(self, caller: _Caller) -> None:
+        """agno with user isolation refuses a caller without a user on the run routes, after the
+        request's own validation (422) and before the component is looked up."""
+        if caller.userless and self._agno_isolation:
+            raise HTTPError(403, MISSING_USER_IDENTITY)
+
+    def _run_not_found(self, component: StubComponent, run_id: str) -> HTTPError:
+        if component.kind == "workflow" or self._agno_isolation:
+            return HTTPError(404, "Run not found")
+        return HTTPError(404, f"No runs found for run ID {run_id}")
 
     def _component(self, request: _Request) -> StubComponent:
         route = request.route
@@ -462,6 +512,7 @@ class StubServer:
         input_text = validation.text("factory_input")
         validation.check()
         assert message is not None
+        self._check_user(caller)
         component = self._component(request)
         user_id = caller.user_id(sent_user, warn=True)
         session_id = caller.session_id(sent_session, warn=True)
@@ -475,8 +526,17 @@ class StubServer:
             factory_input=factory_input,
             message=message,
         )
+        if (
+            self._profile() == "agno"
+            and session_id is not None
+            and self._runs.session_owned_by_another(component, session_id, caller.owner)
+        ):
+            # agno refuses a run into another user's session, once the factory has run; the spec
+            # profile gives the caller a session of its own under that name instead.
+            raise HTTPError(404, "Session not found")
         # The session id is made after the factory ran: the factory saw None (wire notes 2.9).
         run = StoredRun(component, new_id(), session_id or new_id(), user_id, message, "COMPLETED")
+        run.owner = caller.owner
         if component.requires_confirmation:
             run.status = "PAUSED"
             run.pause = PauseArtefacts()
@@ -499,6 +559,7 @@ class StubServer:
         decisions_text = validation.text(field)
         input_text = validation.text("factory_input") if component_kind == "workflow" else None
         validation.check()
+        self._check_user(caller)
         try:
             decisions = json.loads(decisions_text) if decisions_text else None
         except json.JSONDecodeError:
@@ -516,7 +577,7 @@ class StubServer:
         run_id = request.route.run_id
         assert run_id is not None
         # The factory runs before the run is looked up (wire notes 2.8), with the run's message.
-        known = self._runs.find(component, run_id, None)
+        known = self._runs.find(component, run_id, None, owner=caller.owner)
         message = known.message if known is not None else (follow_up or "")
         result = self._invoke(
             component,
@@ -530,11 +591,9 @@ class StubServer:
         if not session_id:
             # agno answers this for agents and teams; for workflows it fails without an answer.
             raise HTTPError(400, "session_id is required for this action")
-        run = self._runs.find(component, run_id, session_id)
+        run = self._runs.find(component, run_id, session_id, owner=caller.owner)
         if run is None:
-            raise HTTPError(
-                404, "Run not found" if component.kind == "workflow" else f"No runs found for run ID {run_id}"
-            )
+            raise self._run_not_found(component, run_id)
         decision = self._decision(component, run, decisions, field)
         if component.kind == "workflow":
             run = self._continue_workflow(run, decision, result)
@@ -596,6 +655,7 @@ class StubServer:
         fork = StoredRun(
             run.component, new_id(), run.session_id, run.user_id, follow_up or run.message, "COMPLETED"
         )
+        fork.owner = run.owner
         fork.content = render_reply(run.component, result)
         fork.forked_from_run_id = run.run_id
         return self._runs.add(fork)
@@ -613,13 +673,20 @@ class StubServer:
         return run
 
     def _cancel(self, request: _Request, caller: _Caller) -> tuple[httpx.Response, str | None]:
+        self._check_user(caller)
         component = self._component(request)
         run_id = request.route.run_id
         assert run_id is not None
+        session_id = request.query("session_id")
+        if self._agno_isolation and not session_id:
+            raise HTTPError(400, SESSION_ID_REQUIRED)
         # Cancel records the intent, even for a run it does not know; the factory never runs.
-        run = self._runs.find(component, run_id, request.query("session_id"))
+        # Another owner's run is one it does not know: it is left as it is.
+        run = self._runs.find(component, run_id, session_id, owner=caller.owner)
         if run is not None:
             run.cancel_requested = True
+        elif self._agno_isolation:
+            raise HTTPError(404, "Run not found")
         return json_response(200, {}), None
 
     def _get_run(self, request: _Request, caller: _Caller) -> tuple[httpx.Response, str | None]:
@@ -627,12 +694,13 @@ class StubServer:
         session_id = validation.required_query("session_id")
         validation.check()
         assert session_id is not None
+        self._check_user(caller)
         component = self._component(request)
         if component.kind == "workflow" and self._profile() == "spec":
             self._read_with_factory(component, request, caller, session_id)
         run_id = request.route.run_id
         assert run_id is not None
-        run = self._runs.find(component, run_id, session_id)
+        run = self._runs.find(component, run_id, session_id, owner=caller.owner)
         if run is None:
             raise HTTPError(404, "Run not found")
         return json_response(200, run_output(run, "read")), None
@@ -642,10 +710,11 @@ class StubServer:
         session_id = validation.required_query("session_id")
         validation.check()
         assert session_id is not None
+        self._check_user(caller)
         component = self._component(request)
         if component.kind == "workflow":
             self._read_with_factory(component, request, caller, session_id)
-        runs = self._runs.in_session(component, session_id)
+        runs = self._runs.in_session(component, session_id, owner=caller.owner)
         if not runs:
             raise HTTPError(404, "Session not found")
         wanted = request.query("status")

@@ -63,7 +63,11 @@ def test_not_judged_keeps_every_reason() -> None:
 def test_the_agno_profile_names_existing_clauses_and_section_2_items() -> None:
     assert get_profile("agno-3.1").deviations == AGNO_3_1
     numbers = {d.id.split("/")[1].rstrip("abcdef") for d in AGNO_3_1}
-    assert numbers == {"1", "2", "3", "4", "5", "6", "7", "10"}
+    # Section 2's numbered differences, and section 12's isolation measurements (isolation off).
+    assert numbers == {"1", "2", "3", "4", "5", "6", "7", "10", "iso1", "iso2", "iso3"}
+    for deviation in AGNO_3_1:
+        if deviation.id.startswith("agno-3.1/iso"):
+            assert deviation.signature["isolation"] == "off", deviation.id
     for deviation in AGNO_3_1:
         assert deviation.clause in CLAUSES_BY_ID
         assert deviation.signature["check"] in CLAUSES_BY_ID[deviation.clause].checks, deviation.id

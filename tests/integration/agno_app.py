@@ -6,6 +6,10 @@ RBAC) or with no auth at all. Run it as a module::
 
     python -m tests.integration.agno_app --port 7777 --auth jwt --db /tmp/os.db --jwt-secret <32+ bytes>
 
+``--user-isolation`` turns on agno's per-user data isolation (``AgentOS(user_isolation=True)``
+and ``JWTMiddleware(user_isolation=True)``): each verified user reads and acts on its own runs
+and sessions only, and a token without a user is refused (wire notes section 12).
+
 It always listens on 127.0.0.1. ``--fd`` serves an already bound listening
 socket instead of ``--port``, so a parent process can pick a free port without
 a race.
@@ -88,12 +92,18 @@ def _add_schema_switch(app: FastAPI, factory: AgentFactory) -> None:
 
 
 def build_app(
-    *, auth: AuthMode, db_file: Path, jwt_secret: str | None = None, codegen_factory: bool = False
+    *,
+    auth: AuthMode,
+    db_file: Path,
+    jwt_secret: str | None = None,
+    codegen_factory: bool = False,
+    user_isolation: bool = False,
 ) -> FastAPI:
     if auth not in AUTH_MODES:
         raise HarnessConfigError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
-    if auth == "jwt" and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
-        raise HarnessConfigError(f"auth=jwt needs a jwt_secret of at least {MIN_SECRET_BYTES} bytes")
+    verifies_tokens = auth != "none"
+    if verifies_tokens and (jwt_secret is None or len(jwt_secret.encode()) < MIN_SECRET_BYTES):
+        raise HarnessConfigError(f"auth={auth} needs a jwt_secret of at least {MIN_SECRET_BYTES} bytes")
     db = SqliteDb(db_file=str(db_file), id=DB_ID)
     probes = probe_factories(db)
     proto = Agent(
@@ -111,11 +121,12 @@ def build_app(
         teams=probes.teams,
         workflows=probes.workflows,
         telemetry=False,
+        user_isolation=user_isolation,
     )
     app = agent_os.get_app()
     if extra:
         _add_schema_switch(app, extra[0])
-    if auth == "jwt" and jwt_secret is not None:
+    if verifies_tokens and jwt_secret is not None:
         app.add_middleware(
             JWTMiddleware,
             verification_keys=[jwt_secret],
@@ -124,6 +135,8 @@ def build_app(
             user_id_claim="sub",
             session_id_claim="session_id",
             scopes_claim="scopes",
+            # The middleware, not AgentOS, sets each request's isolation flag on a manual setup.
+            user_isolation=user_isolation,
         )
     return app
 
@@ -155,6 +168,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--auth", choices=AUTH_MODES, required=True)
     parser.add_argument("--db", type=Path, required=True, help="SQLite file (created when missing)")
     parser.add_argument("--jwt-secret", help=f"HS256 secret, at least {MIN_SECRET_BYTES} bytes (auth=jwt)")
+    parser.add_argument(
+        "--user-isolation", action="store_true", help="agno's per-user data isolation (user_isolation=True)"
+    )
     parser.add_argument("--log-level", default="warning")
     parser.add_argument(
         "--codegen-factory",
@@ -172,7 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.pop(name, None)
     try:
         app = build_app(
-            auth=args.auth, db_file=args.db, jwt_secret=args.jwt_secret, codegen_factory=args.codegen_factory
+            auth=args.auth,
+            db_file=args.db,
+            jwt_secret=args.jwt_secret,
+            codegen_factory=args.codegen_factory,
+            user_isolation=args.user_isolation,
         )
     except HarnessConfigError as exc:
         print(f"agno_app: {exc}", file=sys.stderr)

@@ -48,6 +48,7 @@ class AgnoServer:
     jwt_secret: str | None
     jwt_algorithm: str
     log_path: Path
+    user_isolation: bool = False
 
     @property
     def ws_url(self) -> str:
@@ -64,7 +65,7 @@ class AgnoServer:
     ) -> str:
         """An HS256 JWT this server verifies; claims left as None are omitted."""
         if self.jwt_secret is None:
-            raise ValueError(f"the {self.auth!r} server verifies no tokens; mint them for auth='jwt' only")
+            raise ValueError(f"the {self.auth!r} server verifies no tokens; mint them for JWT modes only")
         claims: dict[str, Any] = {"exp": int(time.time()) + expires_in_s, "scopes": list(scopes)}
         if sub is not None:
             claims["sub"] = sub
@@ -132,23 +133,29 @@ def running_agno_server(
     *,
     startup_timeout_s: float = STARTUP_TIMEOUT_S,
     extra_args: tuple[str, ...] = (),
+    user_isolation: bool = False,
 ) -> Iterator[AgnoServer]:
-    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens."""
+    """A healthy agno server for the ``with`` block, stopped afterwards whatever happens.
+
+    ``user_isolation=True`` starts it with agno's per-user data isolation on (``--user-isolation``).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48) if auth == "jwt" else None
+    secret = secrets.token_urlsafe(48) if auth != "none" else None
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
     # listener's proto says TCP; without it each keep-alive request stalls ~40 ms (Nagle + delayed ACK).
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     port = listener.getsockname()[1]
-    log_path = workdir / f"agno-{auth}.log"
+    name = f"agno-{auth}-isolated" if user_isolation else f"agno-{auth}"
+    log_path = workdir / f"{name}.log"
     server = AgnoServer(
         base_url=f"http://127.0.0.1:{port}",
         auth=auth,
         jwt_secret=secret,
         jwt_algorithm=JWT_ALGORITHM,
         log_path=log_path,
+        user_isolation=user_isolation,
     )
     command = [
         sys.executable,
@@ -159,12 +166,15 @@ def running_agno_server(
         "--auth",
         auth,
         "--db",
-        str(workdir / f"agno-{auth}.db"),
+        str(workdir / f"{name}.db"),
         "--log-level",
         "info",
     ]
+    if user_isolation:
+        command.append("--user-isolation")
     if secret is not None:
-        command += ["--jwt-secret", secret]
+        # One argument: a urlsafe secret may start with "-", which argparse would take for an option.
+        command.append(f"--jwt-secret={secret}")
     command += list(extra_args)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

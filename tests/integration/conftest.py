@@ -18,19 +18,27 @@ from tests.integration.agno_server import AgnoServer, AuthMode, running_agno_ser
 AGNO_MISSING = importlib.util.find_spec("agno") is None
 
 
-def _serve(auth: AuthMode, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgnoServer]:
+def _serve(
+    auth: AuthMode, tmp_path_factory: pytest.TempPathFactory, *, user_isolation: bool = False
+) -> Iterator[AgnoServer]:
     if AGNO_MISSING:
         pytest.skip(
             "agno is not importable: install the [agno] extra (make install does) to run real-agno tests"
         )
-    workdir: Path = tmp_path_factory.mktemp(f"agno-{auth}")
-    with running_agno_server(auth, workdir) as server:
+    workdir: Path = tmp_path_factory.mktemp(f"agno-{auth}-isolated" if user_isolation else f"agno-{auth}")
+    with running_agno_server(auth, workdir, user_isolation=user_isolation) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def agno_server_jwt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgnoServer]:
     yield from _serve("jwt", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def agno_server_jwt_isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgnoServer]:
+    """JWT middleware with agno's ``user_isolation=True`` (each user sees only its own data)."""
+    yield from _serve("jwt", tmp_path_factory, user_isolation=True)
 
 
 @pytest.fixture(scope="session")

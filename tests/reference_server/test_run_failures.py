@@ -311,7 +311,7 @@ async def test_a_run_whose_stream_never_started_is_cancelled_on_close(db: Sqlite
     active = ActiveRuns()
     agent = Agent(id="a", db=db)
     execution = await start_run(
-        "agent", agent, fallback_db=db, message="m", session_id="s", user_id=None, active=active
+        "agent", agent, fallback_db=db, message="m", session_id="s", user_id=None, owner=None, active=active
     )
     execution.events()  # asked for, never read: the client went away before the first frame
     await execution.close()

@@ -156,7 +156,7 @@ async def test_a_consumer_that_stops_listening_cancels_the_run(db: SqliteDb, tmp
     active = ActiveRuns()
     agent = Agent(id="a", db=db)
     execution = await start_run(
-        "agent", agent, fallback_db=db, message="m", session_id="s", user_id=None, active=active
+        "agent", agent, fallback_db=db, message="m", session_id="s", user_id=None, owner=None, active=active
     )
     events = execution.events()
     first = await events.__anext__()

@@ -44,7 +44,7 @@ async def test_the_status_column_is_authoritative_over_the_stored_document(db: S
     await db.insert_run(
         RunRecord("r1", "agent", "a", "s", None, "PAUSED", {"run_id": "r1", "status": "PAUSED"}, time.time())
     )
-    await db.request_cancel("agent", "a", "r1", cancel_running=False)
+    await db.request_cancel("agent", "a", "r1", owner=None, cancel_running=False)
     record = await db.get_run("agent", "a", "r1")
     assert record is not None
     assert record.status == "CANCELLED"

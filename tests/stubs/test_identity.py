@@ -85,8 +85,9 @@ def test_disagreeing_identity_is_logged_like_agno(
 def test_continue_applies_the_same_precedence(
     kind: str, deployment: StubDeployment, http: httpx.Client
 ) -> None:
-    paused = http.post(run_path(kind, f"{kind}-pause"), data=_form("form-user", "sess-1")).json()
+    # The run is jwt-user's own: a verified user continues its own runs only.
     deployment.identity = VerifiedIdentity(user_id="jwt-user")
+    paused = http.post(run_path(kind, f"{kind}-pause"), data=_form("form-user", "sess-1")).json()
     field = {"agent": "tools", "team": "requirements", "workflow": "step_requirements"}[kind]
     decisions = paused.get(field)
     assert isinstance(decisions, list)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from agentos_contract.checks import blackbox, errors, identity, lifecycle, runs, validation, websocket
+from agentos_contract.checks import (
+    blackbox,
+    errors,
+    identity,
+    isolation,
+    lifecycle,
+    runs,
+    validation,
+    websocket,
+)
 from agentos_contract.checks.base import Check
 
 
@@ -47,6 +56,8 @@ CHECKS: tuple[CheckSpec, ...] = (
         "ws-identity", websocket.ws_identity, needs_probes=True, needs_websocket=True, needs_minter=True
     ),
     CheckSpec("ws-continue", websocket.ws_continue, needs_probes=True, needs_websocket=True),
+    CheckSpec("tenant-isolation", isolation.tenant_isolation, needs_probes=True),
+    CheckSpec("concurrent-contexts", isolation.concurrent_contexts, needs_probes=True),
     CheckSpec("allowed-runs", blackbox.allowed_runs),
 )
 

@@ -15,6 +15,7 @@ from agentos_contract.config import SuiteConfig
 from agentos_contract.discovery import SCOPES, Component, Deployment, Kind, collection
 from agentos_contract.echo import Echo, echo_from_run_output, echo_from_sse
 from agentos_contract.model import Exchange, NotJudged, Observation
+from agentos_contract.posture import Posture
 from agentos_contract.properties import PropertyOutcome, run_property
 from agentos_contract.target import NOT_JSON, Answer, Target
 from agentos_contract.tokens import bearer
@@ -53,6 +54,11 @@ class Suite:
     ws_spec_route: bool = True
     runs_left: int = 0
     progress: Callable[[str], None] = lambda message: None
+    # The user every ordinary request of this run carries (when the suite mints tokens): a
+    # deployment that refuses tokens without a user accepts these, and one that isolates tenants
+    # shows this user its own runs.
+    caller_user: str = field(default_factory=lambda: unique("agentos-contract"))
+    posture: Posture = field(default_factory=Posture)
 
     @property
     def can_mint(self) -> bool:
@@ -67,8 +73,10 @@ class Suite:
         extra: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, str], Identity]:
         """Headers carrying a token with this identity (minted), or the best the run can do:
-        the static ``--token`` (whatever it carries), or no token at all."""
+        the static ``--token`` (whatever it carries), or no token at all. Minted tokens also carry
+        the scopes an RBAC deployment asks of every request (none elsewhere)."""
         if self.config.minter is not None:
+            scopes = tuple(dict.fromkeys((*scopes, *self.posture.caller_scopes)))
             token = self.config.minter.mint(
                 user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
             )
@@ -83,8 +91,13 @@ class Suite:
             )
         return {}, Identity()
 
-    def anonymous(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
-        return self.credentials(scopes=scopes)
+    def caller(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
+        """Headers for an ordinary request: a token with the run's own user and ``scopes``, the
+        static ``--token``, or none.
+
+        Tokens without a user, with an empty one, or without scopes are sent only by the checks
+        that exist to see how those are answered, through :meth:`credentials`."""
+        return self.credentials(user_id=self.caller_user, scopes=scopes)
 
 
 class Check:
@@ -196,7 +209,7 @@ class Check:
         ledger = self.deployment.get("agent", "probe-ledger")
         if ledger is None:
             return None
-        headers, _ = self.suite.anonymous(ALL_SCOPES)
+        headers, _ = self.suite.caller(ALL_SCOPES)
         answer = await self.run(ledger, factory_input={"trace": trace}, headers=headers)
         body = answer.json()
         document = echo_document(body)
@@ -231,7 +244,10 @@ def echo_of(answer: Answer, streamed: bool) -> Echo | None:
 
 
 def describe(answer: Answer) -> str:
-    return f"{answer.status} {answer.content_type or '(no content-type)'} {answer.text[:300]!r}"
+    if answer.failure is not None and not answer.status:
+        return f"no answer: {answer.failure}"
+    shown = f"{answer.status} {answer.content_type or '(no content-type)'} {answer.text[:300]!r}"
+    return shown if answer.failure is None else f"{shown}, then {answer.failure}"
 
 
 def id_key(kind: Kind) -> str:

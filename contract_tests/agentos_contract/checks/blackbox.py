@@ -15,14 +15,15 @@ MAX_NON_PROBE_FACTORIES = 20
 
 
 def error_shape_ok(answer: Answer) -> bool:
+    """A complete JSON ``{"detail": ...}`` answer (a dropped or cut-short exchange never is)."""
     body = answer.json()
-    return answer.is_json and isinstance(body, dict) and "detail" in body
+    return not answer.failed and answer.is_json and isinstance(body, dict) and "detail" in body
 
 
 async def discovery_lookup(check: Check) -> None:
     """C01: every listed factory is reachable by its id."""
     for component in check.deployment.factories()[:50]:
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         answer = await check.target.request("GET", component.path, headers=headers)
         body = answer.json()
         ok = answer.status == 200 and isinstance(body, dict) and body.get("id") == component.id
@@ -38,7 +39,7 @@ async def discovery_lookup(check: Check) -> None:
 
 async def unknown_ids(check: Check) -> None:
     """H01: unknown component ids (and unknown runs of a working factory) answer 404."""
-    headers, _ = check.suite.anonymous()
+    headers, _ = check.suite.caller()
     for kind in KINDS:
         missing = unique(f"contract-missing-{kind}")
         attempts = [
@@ -60,7 +61,7 @@ async def unknown_ids(check: Check) -> None:
         echo = check.deployment.probe(kind, "echo")
         if echo is None:
             continue
-        headers, _ = check.suite.anonymous((f"{kind}s:run",))
+        headers, _ = check.suite.caller((f"{kind}s:run",))
         form = [("session_id", unique("contract-session")), ("stream", "false")]
         if kind == "workflow":
             form.append(("step_requirements", "[]"))
@@ -85,7 +86,7 @@ async def non_object_input(check: Check) -> None:
         return
     for component in factories + others:
         samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         for index, text in enumerate(samples):
             stream: bool | None = (False, True, None)[index % 3]
             answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
@@ -99,7 +100,7 @@ async def non_object_input(check: Check) -> None:
                 component=component.id,
                 status=answer.status,
             )
-            if answer.status >= 400:
+            if answer.status >= 400 or answer.failed:
                 check.record(
                     "H04",
                     error_shape_ok(answer),
@@ -151,7 +152,7 @@ async def allowed_runs(check: Check) -> None:
         if schema is not None and schema.get("required"):
             continue  # no input is certain to satisfy custom validators beyond the schema
         check.suite.runs_left -= 1
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         answer = await check.run(component, factory_input="{}" if schema is None else OMIT, headers=headers)
         check.record(
             "C36",

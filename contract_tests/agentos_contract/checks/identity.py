@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
-from agentos_contract.discovery import KINDS, SCOPES, Component
+from agentos_contract.discovery import KINDS, SCOPES, Component, Kind
+from agentos_contract.posture import NO_USER_REFUSED, REFUSALS
 from agentos_contract.target import Answer
 
 
@@ -33,6 +34,20 @@ CELLS = (
 
 def _expected(verified: str | None, form: str | None) -> str | None:
     return verified if verified is not None else form
+
+
+def refused_without_user(check: Check, identity: Identity, refused: bool, what: str, **facts: Any) -> bool:
+    """A token without a user refused by a deployment that refuses such tokens: H06 holds, and the
+    clauses that need such a caller served are not judged. False when this case does not apply."""
+    if identity.user_id or not check.suite.can_mint or not check.suite.posture.refuses_tokens_without_user:
+        return False
+    if not refused:
+        return False
+    check.record(
+        "H06", True, "a token without a user is refused outright (or served as nobody)", what, **facts
+    )
+    check.not_judged(("C19", "C20", "C21"), NO_USER_REFUSED)
+    return True
 
 
 async def identity_matrix(check: Check) -> None:
@@ -87,6 +102,10 @@ async def _judge_cell(check: Check, cell: Cell, probe: Component | None, stream:
     )
     echo = echo_of(answer, stream)
     facts = {"cell": cell.name, "kind": probe.kind, "stream": stream}
+    if refused_without_user(
+        check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, **facts
+    ):
+        return
     if answer.status != 200 or echo is None:
         check.record(
             "C17" if identity.user_id else "C19",
@@ -132,6 +151,10 @@ async def _compare_with_prototype(check: Check, cell: Cell, prototype: Component
     headers, identity, form_user, form_session = _cell_values(check, cell)
     answer = await check.run(prototype, user_id=form_user, session_id=form_session, headers=headers)
     body = answer.json()
+    if refused_without_user(
+        check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, cell=cell.name
+    ):
+        return
     if answer.status != 200 or not isinstance(body, dict):
         check.record("C21", False, f"[{cell.name}] the prototype runs", describe(answer), answer.exchange)
         return
@@ -194,61 +217,77 @@ def _smuggling_channels(kind: str) -> dict[str, dict[str, Any]]:
 
 
 async def smuggling(check: Check) -> None:
-    """C14, C22: claims, scopes and identity sent through client channels never reach ctx."""
+    """C14, C22: claims, scopes and identity sent through client channels never reach ctx, whether
+    the caller has a verified user or not (the latter with a token without a user, or no token)."""
+    callers = [check.suite.caller()]
+    if check.suite.can_mint:
+        callers.append(check.suite.credentials())
     for kind in KINDS:
-        echo = check.deployment.probe(kind, "echo")
-        gate = check.deployment.probe(kind, "scope")
         for channel, parts in _smuggling_channels(kind).items():
-            headers, identity = check.suite.anonymous()
-            headers.update(parts.get("headers", {}))
-            facts = {"kind": kind, "channel": channel}
-            if echo is not None:
-                answer = await check.run(
-                    echo, headers=headers, extra_form=parts.get("extra_form", ()), params=parts.get("params")
-                )
-                seen = echo_of(answer, False)
-                if answer.status != 200 or seen is None:
-                    check.record(
-                        "C14",
-                        False,
-                        f"smuggling through {channel}: 200 with the echo",
-                        describe(answer),
-                        answer.exchange,
-                        **facts,
-                    )
-                    continue
-                claims, scopes = seen.field("claims"), seen.field("scopes")
-                check.record(
-                    "C14",
-                    claims == dict(identity.claims) and scopes == sorted(identity.scopes),
-                    f"ctx.trusted is the verified token's alone (claims={dict(identity.claims)!r}, "
-                    f"scopes={sorted(identity.scopes)!r}) despite {channel}",
-                    f"claims={claims!r}, scopes={scopes!r}",
-                    answer.exchange,
-                    **facts,
-                )
-                check.record(
-                    "C22",
-                    seen.field("user_id") == identity.user_id
-                    and seen.field("session_id") == identity.session_id,
-                    f"ctx identity is the verified one ({identity.user_id!r}, {identity.session_id!r}) "
-                    f"despite {channel}",
-                    f"user_id={seen.field('user_id')!r}, session_id={seen.field('session_id')!r}",
-                    answer.exchange,
-                    **facts,
-                )
-            if gate is not None and SCOPES[kind] not in identity.scopes:
-                answer = await check.run(
-                    gate, headers=headers, extra_form=parts.get("extra_form", ()), params=parts.get("params")
-                )
-                check.record(
-                    "C14",
-                    answer.status == 403,
-                    f"{gate.id} still refuses (403) when {SCOPES[kind]} is only smuggled via {channel}",
-                    describe(answer),
-                    answer.exchange,
-                    **facts,
-                )
+            for caller_headers, identity in callers:
+                headers = {**caller_headers, **parts.get("headers", {})}
+                facts = {"kind": kind, "channel": channel, "verified_user": identity.user_id is not None}
+                await _smuggle(check, kind, channel, parts, headers, identity, facts)
+
+
+async def _smuggle(
+    check: Check,
+    kind: Kind,
+    channel: str,
+    parts: dict[str, Any],
+    headers: dict[str, str],
+    identity: Identity,
+    facts: dict[str, Any],
+) -> None:
+    echo = check.deployment.probe(kind, "echo")
+    gate = check.deployment.probe(kind, "scope")
+    extra_form, params = parts.get("extra_form", ()), parts.get("params")
+    if echo is not None:
+        answer = await check.run(echo, headers=headers, extra_form=extra_form, params=params)
+        if refused_without_user(
+            check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, **facts
+        ):
+            return
+        seen = echo_of(answer, False)
+        if answer.status != 200 or seen is None:
+            check.record(
+                "C14",
+                False,
+                f"smuggling through {channel}: 200 with the echo",
+                describe(answer),
+                answer.exchange,
+                **facts,
+            )
+            return
+        claims, scopes = seen.field("claims"), seen.field("scopes")
+        check.record(
+            "C14",
+            claims == dict(identity.claims) and scopes == sorted(identity.scopes),
+            f"ctx.trusted is the verified token's alone (claims={dict(identity.claims)!r}, "
+            f"scopes={sorted(identity.scopes)!r}) despite {channel}",
+            f"claims={claims!r}, scopes={scopes!r}",
+            answer.exchange,
+            **facts,
+        )
+        check.record(
+            "C22",
+            seen.field("user_id") == identity.user_id and seen.field("session_id") == identity.session_id,
+            f"ctx identity is the verified one ({identity.user_id!r}, {identity.session_id!r}) "
+            f"despite {channel}",
+            f"user_id={seen.field('user_id')!r}, session_id={seen.field('session_id')!r}",
+            answer.exchange,
+            **facts,
+        )
+    if gate is not None and SCOPES[kind] not in identity.scopes:
+        answer = await check.run(gate, headers=headers, extra_form=extra_form, params=params)
+        check.record(
+            "C14",
+            answer.status == 403,
+            f"{gate.id} still refuses (403) when {SCOPES[kind]} is only smuggled via {channel}",
+            describe(answer),
+            answer.exchange,
+            **facts,
+        )
 
 
 async def trusted_from_token(check: Check) -> None:

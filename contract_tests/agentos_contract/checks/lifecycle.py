@@ -87,7 +87,7 @@ async def continue_agent_team(check: Check) -> None:
             if probe is None or not probe.is_probe:
                 check.not_judged(("C28",), f"probe-{kind}-{name} is not listed")
                 continue
-            headers, _ = check.suite.anonymous(ALL_SCOPES)
+            headers, _ = check.suite.caller(ALL_SCOPES)
             started, paused = await pause(
                 check, probe, factory_input if factory_input is not None else {"x": 1}, headers
             )
@@ -146,7 +146,7 @@ async def continue_workflow(check: Check) -> None:
         if probe is None or not probe.is_probe:
             check.not_judged(("C24",), f"probe-workflow-{name} is not listed")
             continue
-        headers, _ = check.suite.anonymous(ALL_SCOPES)
+        headers, _ = check.suite.caller(ALL_SCOPES)
         started, paused = await pause(check, probe, {"tenant": "contract-start"}, headers)
         if paused is None:
             check.record(
@@ -193,7 +193,7 @@ async def workflow_get_routes(check: Check) -> None:
     if echo is None:
         check.not_judged(("C25", "C26"), "probe-workflow-echo is not listed")
         return
-    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    headers, _ = check.suite.caller(ALL_SCOPES)
     session = unique("contract-sess")
     started = await check.run(echo, session_id=session, headers=headers)
     body = started.json()

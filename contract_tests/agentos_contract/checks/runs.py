@@ -44,7 +44,7 @@ def schema_facts_match(schema: Any, expected: dict[str, Any]) -> bool:
 async def probe_discovery(check: Check) -> None:
     """C08, C09, C45."""
     deployment = check.deployment
-    headers, _ = check.suite.anonymous()
+    headers, _ = check.suite.caller()
     for kind in KINDS:
         echo = deployment.probe(kind, "echo")
         if echo is None:
@@ -100,7 +100,7 @@ async def echo_run(check: Check) -> None:
                 check.record("C07", False, f"probe-{kind}-{name} is listed", "missing", kind=kind)
                 continue
             for stream in (False, True):
-                headers, identity = check.suite.anonymous()
+                headers, identity = check.suite.caller()
                 user = unique("contract-user")
                 answer = await check.run(probe, user_id=user, stream=stream, headers=headers)
                 echo = echo_of(answer, stream)
@@ -166,7 +166,7 @@ async def id_enforcement(check: Check) -> None:
         if probe is None:
             check.not_judged(("C02",), f"probe-{kind}-id-mismatch is not listed")
             continue
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         answer = await check.run(probe, headers=headers)
         body = answer.json()
         observed = body.get(id_key(kind)) if isinstance(body, dict) else None
@@ -203,7 +203,7 @@ async def ledger_every_request(check: Check) -> None:
         if probe is None:
             continue
         trace = unique("contract-trace")
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         headers[TRACE_HEADER] = trace
         answers = [await check.run(probe, headers=headers) for _ in range(2)]
         invocations = await check.read_ledger(trace)

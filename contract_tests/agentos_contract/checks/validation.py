@@ -46,7 +46,7 @@ async def valid_input(check: Check) -> None:
             schema: dict[str, Any] | None = schema,
         ) -> list[Observation]:
             value, stream = example
-            headers, _ = check.suite.anonymous()
+            headers, _ = check.suite.caller()
             answer = await check.run(probe, factory_input=value, stream=stream, headers=headers)
             facts = {"component": probe.id, "stream": stream}
             results = [
@@ -127,7 +127,7 @@ async def invalid_input(check: Check) -> None:
             example: tuple[InvalidInput, bool], component: Component = component
         ) -> list[Observation]:
             invalid, stream = example
-            headers, _ = check.suite.anonymous()
+            headers, _ = check.suite.caller()
             trace = unique("contract-trace")
             if component.is_probe:
                 headers[TRACE_HEADER] = trace
@@ -184,7 +184,7 @@ async def omitted_input(check: Check) -> None:
         required = check.deployment.probe(kind, "required")
         defaults = check.deployment.probe(kind, "defaults")
         echo = check.deployment.probe(kind, "echo")
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         if required is not None:
             answer = await check.run(required, headers=headers)
             check.record(
@@ -238,7 +238,7 @@ async def validation_before_permission(check: Check) -> None:
         probe = check.deployment.probe(kind, "scope-required")
         if probe is None:
             continue
-        headers, _ = check.suite.anonymous()
+        headers, _ = check.suite.caller()
         for text in ("{}", "{bad", '{"tenant": 5}'):
             answer = await check.run(probe, factory_input=text, headers=headers)
             check.record(

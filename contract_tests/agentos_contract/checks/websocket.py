@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, unique
+from agentos_contract.checks.identity import refused_without_user
 from agentos_contract.checks.lifecycle import confirmed, pause
 from agentos_contract.echo import Echo, parse_echo
 from agentos_contract.model import Exchange
+from agentos_contract.posture import REFUSALS
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
 
@@ -135,7 +137,7 @@ async def ws_run_check(check: Check) -> None:
     if probe is None:
         check.not_judged(("C27",), "probe-workflow-echo is not listed")
         return
-    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    headers, _ = check.suite.caller(ALL_SCOPES)
     sent = {"ws": unique("input")}
     spec_path = f"/workflows/{probe.id}/ws"
     try:
@@ -179,7 +181,7 @@ async def ws_run_check(check: Check) -> None:
         outcome=result.outcome,
     )
     if check.suite.can_mint:
-        bare, _ = check.suite.anonymous(())
+        bare, _ = check.suite.caller(())
         result = await ws_start(check, probe.id, bare, factory_input=sent)
         check.record(
             "C27",
@@ -197,7 +199,7 @@ async def ws_validation(check: Check) -> None:
     """C31, C33 over the WebSocket: invalid factory_input is a 400 error frame, before the factory."""
     echo = check.deployment.probe("workflow", "echo")
     required = check.deployment.probe("workflow", "required")
-    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    headers, _ = check.suite.caller(ALL_SCOPES)
     if echo is not None:
         not_objects: tuple[Any, ...] = ([1, 2], "hello", 5, True, '{"as": "string"}')
         for value in not_objects:
@@ -251,7 +253,7 @@ async def ws_errors(check: Check) -> None:
         if probe is None:
             continue
         scopes = () if name == "scope" else ALL_SCOPES
-        headers, _ = check.suite.anonymous(scopes)
+        headers, _ = check.suite.caller(scopes)
         result = await ws_start(check, probe.id, headers)
         check.record(
             clause,
@@ -290,6 +292,14 @@ async def ws_identity(check: Check) -> None:
         )
         form_user, form_session = unique("ws-user"), unique("ws-sess")
         result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
+        refused = result.outcome in ("error-frame", "auth-failed") and result.frame_status in (
+            None,
+            *REFUSALS,
+        )
+        if refused_without_user(
+            check, identity, refused, _describe(result), exchange=result.exchange, case=name
+        ):
+            continue
         if result.echo is None:
             check.record(
                 "C17",
@@ -324,7 +334,7 @@ async def ws_continue(check: Check) -> None:
     if probe is None:
         check.not_judged(("C44",), "probe-workflow-pause is not listed")
         return
-    headers, _ = check.suite.anonymous(ALL_SCOPES)
+    headers, _ = check.suite.caller(ALL_SCOPES)
     started, paused = await pause(check, probe, {"phase": "start"}, headers)
     confirmation = confirmed(paused, "workflow") if paused else None
     if paused is None or confirmation is None:

@@ -35,6 +35,15 @@ def verified_state(token: VerifiedToken) -> dict[str, Any]:
     }
 
 
+def userless_token_problem(verifier: TokenVerifier, token: VerifiedToken) -> str | None:
+    """Why a verified token is refused anyway, or None: with ``required`` auth every caller is a
+    user, so a token whose user-id claim is missing or empty is refused like a bad one (a server
+    that does not require auth serves it as a caller without a verified user, anonymous)."""
+    if verifier.auth.required and token.user_id is None:
+        return f"Token has no user identity: claim {verifier.auth.user_id_claim!r} is missing or empty"
+    return None
+
+
 def bearer_token(authorization: str) -> str:
     """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive)."""
     scheme, _, token = authorization.strip().partition(" ")
@@ -69,6 +78,9 @@ class JWTMiddleware:
             return
         try:
             token = self.verifier.verify(bearer_token(authorization))
+            problem = userless_token_problem(self.verifier, token)
+            if problem is not None:
+                raise TokenError(problem)
         except TokenError as error:
             if scope["type"] == "websocket":
                 # Refusing the handshake: the client sees HTTP 403 and no socket.

@@ -180,9 +180,14 @@ async def start_run(
     message: str,
     session_id: str | None,
     user_id: str | None,
+    owner: str | None,
     active: ActiveRuns,
 ) -> RunExecution:
-    """Store a new RUNNING run and return its (not yet started) execution."""
+    """Store a new RUNNING run and return its (not yet started) execution.
+
+    ``owner`` is the verified user the run (and its session) will belong to, None for none;
+    ``user_id`` is the caller's ``ctx.user_id``, stored and shown but granting nothing.
+    """
     db = component.db or fallback_db
     run_id = str(uuid.uuid4())
     # ctx.session_id stays None when the client sent none; the run itself still needs a session.
@@ -201,6 +206,7 @@ async def start_run(
                 status="RUNNING",
                 output=engine.output(),
                 created_at=time.time(),
+                owner=owner,
             )
         )
     except BaseException:
@@ -234,14 +240,17 @@ async def continue_run(
     *,
     tool_decisions: Mapping[str, bool],
     step_requirements: list[Mapping[str, Any]],
-    user_id: str | None,
     db: SqliteDb,
     active: ActiveRuns,
 ) -> RunExecution:
-    """Resume a PAUSED run with the client's decisions (400 when they do not fit, 409 when not paused)."""
+    """Resume a PAUSED run with the client's decisions (400 when they do not fit, 409 when not paused).
+
+    The run keeps the identity it was started with (its stored ``user_id`` and its owner); the
+    continue's own caller is what the re-invoked factory saw, nothing more.
+    """
     if record.status != "PAUSED":
         raise Conflict(f"Run {record.run_id} is not paused (status: {record.status})")
-    run_user = user_id or record.user_id
+    run_user = record.user_id
     engine: Engine
     try:
         if isinstance(component, Workflow):

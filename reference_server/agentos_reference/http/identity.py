@@ -26,6 +26,14 @@ class Verified:
     scopes: frozenset[str] = frozenset()
 
     @property
+    def owner(self) -> str | None:
+        """Who the caller's runs and sessions belong to: the verified user, or None (anonymous).
+
+        Never a form or frame value: those reach ``ctx.user_id`` only (clause C19), not ownership.
+        """
+        return self.user_id
+
+    @property
     def trusted(self) -> TrustedContext:
         return TrustedContext(claims=self.claims, scopes=self.scopes)
 

@@ -53,34 +53,33 @@ class ServerState:
     async def find_run(
         self, registration: Registration, run_id: str, verified: Verified
     ) -> tuple[RunRecord, SqliteDb] | None:
-        """The stored run of this component, unless it belongs to another verified user."""
+        """The stored run of this component, if it is the caller's (see ``Verified.owner``).
+
+        Another owner's run is not found, exactly like an id that was never issued.
+        """
         if len(run_id) > MAX_LOOKUP_ID_CHARS:
             return None
         for db in self.databases_for(registration):
-            record = await db.get_run(registration.kind, registration.id, run_id)
+            record = await db.get_owned_run(registration.kind, registration.id, run_id, owner=verified.owner)
             if record is not None:
-                return (record, db) if visible_to(record, verified) else None
+                return record, db
         return None
 
     async def list_runs(
         self, registration: Registration, session_id: str | None, verified: Verified
     ) -> tuple[list[RunRecord], bool]:
-        """This component's runs (of one session if given), and whether that session exists."""
+        """The caller's runs of this component (of one session if given), and whether that session
+        is one of the caller's."""
         records: list[RunRecord] = []
         session_found = session_id is None
         for db in self.databases_for(registration):
-            if session_id is not None and await db.session_exists(
-                registration.kind, registration.id, session_id
-            ):
-                session_found = True
-            records.extend(await db.list_runs(registration.kind, registration.id, session_id))
+            found, in_session = await db.list_runs(
+                registration.kind, registration.id, session_id, owner=verified.owner
+            )
+            records.extend(found)
+            session_found = session_found or in_session
         records.sort(key=lambda record: record.created_at)
-        return [record for record in records if visible_to(record, verified)], session_found
-
-
-def visible_to(record: RunRecord, verified: Verified) -> bool:
-    """A verified caller never sees (or continues, or cancels) another verified user's run."""
-    return verified.user_id is None or record.user_id is None or record.user_id == verified.user_id
+        return records, session_found
 
 
 def server_state(connection: HTTPConnection) -> ServerState:

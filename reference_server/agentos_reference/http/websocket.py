@@ -5,8 +5,15 @@ AgentOS's control frames (``connected``, ``authenticate`` -> ``authenticated``,
 ``error``) with run events as SSE-formatted text frames. Beyond AgentOS: the
 ``factory_input`` field is parsed and validated exactly like the HTTP form field,
 and every error frame carries ``status`` and ``error_type`` so a 400, 403, 404 and
-500 can be told apart. Identity follows the HTTP rule: verified token values win,
-message fields are the fallback.
+500 can be told apart.
+
+Identity: on a socket verified with a token (the handshake's ``Authorization`` header or the
+``authenticate`` action) whose user claim is set, that user is who is calling and a frame's
+``user_id`` is dropped (as AgentOS does); the token is checked again before every start and
+continue, and once it has expired the socket gets an ``auth_error`` frame and is closed. When no
+verified user is set (no token, or a token without a user), frame fields are the fallback for
+``ctx``, as form fields are over HTTP (the spec's precedence rule); they never make anyone an
+owner. Runs and sessions belong to the verified user (``Verified.owner``), as over HTTP.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from agentos_reference.auth.jwt import TokenError
-from agentos_reference.auth.middleware import bearer_token
+from agentos_reference.auth.jwt import TokenError, VerifiedToken
+from agentos_reference.auth.middleware import bearer_token, userless_token_problem
 from agentos_reference.http.execution import RunExecution, continue_run, start_run
 from agentos_reference.http.identity import Verified, pick, request_context, verified_from
 from agentos_reference.http.json_input import JsonInputError, check_tree, loads_strict, parse_factory_input
@@ -82,6 +89,10 @@ class WorkflowSocket:
         self.state: ServerState = server_state(websocket)
         self.verified: Verified = verified_from(websocket)
         self.authenticated = bool(websocket.scope.get("state", {}).get("ws_authenticated"))
+        # The token that verified this socket (checked again before every run), or None.
+        self.token: str | None = None
+        if self.authenticated:
+            self.token = bearer_token(websocket.headers.get("authorization", ""))
 
     async def serve(self) -> None:
         await self.websocket.accept()
@@ -183,14 +194,15 @@ class WorkflowSocket:
                 {"event": "authenticated", "message": "Authentication is not required on this server."}
             )
             return
+        raw = bearer_token(token) if token.lower().startswith("bearer ") else token
         try:
-            verified = verifier.verify(bearer_token(token) if token.lower().startswith("bearer ") else token)
+            verified = self.verify(raw)
         except TokenError as error:
-            error_type = "expired" if "expired" in error.detail.lower() else "invalid_token"
-            await self.send({"event": "auth_error", "error": error.detail, "error_type": error_type})
+            await self.send_auth_error(error)
             return
         self.verified = Verified(verified.user_id, verified.session_id, verified.claims, verified.scopes)
         self.authenticated = True
+        self.token = raw
         await self.send(
             {"event": "authenticated", "message": "Authentication successful. You can now send commands."}
         )
@@ -201,6 +213,36 @@ class WorkflowSocket:
                 "user_id": verified.user_id,
             }
         )
+
+    def verify(self, token: str) -> VerifiedToken:
+        verifier = self.state.verifier
+        assert verifier is not None, "only a server with a verifier verifies socket tokens"
+        verified = verifier.verify(token)
+        problem = userless_token_problem(verifier, verified)
+        if problem is not None:
+            raise TokenError(problem)
+        return verified
+
+    async def send_auth_error(self, error: TokenError) -> None:
+        error_type = "expired" if "expired" in error.detail.lower() else "invalid_token"
+        await self.send({"event": "auth_error", "error": error.detail, "error_type": error_type})
+
+    async def recheck_token(self) -> None:
+        """Before a run: the socket's token must still be good (it expires during the socket's life)."""
+        if self.token is None:
+            return
+        try:
+            self.verify(self.token)
+        except TokenError as error:
+            await self.send_auth_error(error)
+            await self.websocket.close(code=1008, reason=error.detail[:120])
+            raise WebSocketDisconnect(code=1008, reason=error.detail) from error
+
+    def frame_user_id(self, message: Mapping[str, Any]) -> str | None:
+        """``ctx.user_id``: the token's user when it has one (the frame's dropped), else the frame's."""
+        if self.verified.user_id:
+            return self.verified.user_id
+        return _text(message, "user_id")
 
     def workflow_id(self, message: Mapping[str, Any]) -> str:
         given = _text(message, "workflow_id")
@@ -213,6 +255,7 @@ class WorkflowSocket:
         return given
 
     async def start_workflow(self, message: Mapping[str, Any]) -> None:
+        await self.recheck_token()
         registration = self.state.registration("workflow", self.workflow_id(message))
         text = _text(message, "message")
         if text is None:
@@ -220,7 +263,7 @@ class WorkflowSocket:
         limits = self.state.limits
         if len(text.encode("utf-8")) > limits.max_message_bytes:
             raise PayloadTooLarge(f"message exceeds {limits.max_message_bytes} bytes")
-        user_id = pick(self.verified.user_id, _text(message, "user_id"), "User ID", warn=True)
+        user_id = pick(self.verified.user_id, self.frame_user_id(message), "User ID", warn=True)
         session_id = pick(self.verified.session_id, _text(message, "session_id"), "Session ID", warn=True)
         factory_input = (
             factory_input_from_message(message.get("factory_input"), limits)
@@ -240,11 +283,13 @@ class WorkflowSocket:
             message=text,
             session_id=session_id,
             user_id=user_id,
+            owner=self.verified.owner,
             active=self.state.active,
         )
         await self.stream(execution)
 
     async def continue_workflow(self, message: Mapping[str, Any]) -> None:
+        await self.recheck_token()
         registration = self.state.registration("workflow", self.workflow_id(message))
         run_id = _text(message, "run_id")
         if run_id is None:
@@ -252,7 +297,7 @@ class WorkflowSocket:
         step_requirements = message.get("step_requirements") or []
         if not isinstance(step_requirements, list) or not all(isinstance(i, dict) for i in step_requirements):
             raise BadRequest("step_requirements must be a list of objects")
-        user_id = pick(self.verified.user_id, _text(message, "user_id"), "User ID", warn=False)
+        user_id = pick(self.verified.user_id, self.frame_user_id(message), "User ID", warn=False)
         session_id = pick(self.verified.session_id, _text(message, "session_id"), "Session ID", warn=False)
         limits = self.state.limits
         factory_input = (
@@ -273,7 +318,6 @@ class WorkflowSocket:
             record,
             tool_decisions={},
             step_requirements=step_requirements,
-            user_id=user_id,
             db=db,
             active=self.state.active,
         )

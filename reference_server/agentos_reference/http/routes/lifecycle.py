@@ -104,7 +104,6 @@ def lifecycle_router(kind: Kind) -> APIRouter:
             record,
             tool_decisions=tool_decisions,
             step_requirements=step_requirements,
-            user_id=user_id,
             db=db,
             active=state.active,
         )
@@ -124,11 +123,16 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         found = await state.find_run(registration, run_id, verified)
         if found is None:
             # AgentOS answers 200 for a run it does not know: the intent is recorded all the same.
-            await registration.db.request_cancel(kind, registration.id, run_id[:256], cancel_running=False)
+            # Another owner's run is unknown to this caller, and is left untouched (storage scopes it).
+            await registration.db.request_cancel(
+                kind, registration.id, run_id[:256], owner=verified.owner, cancel_running=False
+            )
             return JSONResponse({})
         record, db = found
         running_here = state.active.cancel(record.run_id)
-        await db.request_cancel(kind, registration.id, record.run_id, cancel_running=not running_here)
+        await db.request_cancel(
+            kind, registration.id, record.run_id, owner=verified.owner, cancel_running=not running_here
+        )
         return JSONResponse({})
 
     return router

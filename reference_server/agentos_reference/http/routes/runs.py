@@ -84,6 +84,7 @@ def run_router(kind: Kind) -> APIRouter:
             message=message,
             session_id=session_id,
             user_id=user_id,
+            owner=verified.owner,
             active=state.active,
         )
         if background:

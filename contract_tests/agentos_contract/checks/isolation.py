@@ -1,0 +1,321 @@
+"""Tenant isolation (house rules H05-H10): one tenant never reaches another's runs.
+
+Judged with minted identities: an owner, an intruder (another verified user), a token without
+a user and, where the deployment takes requests without a token, no token at all. "Cannot tell
+it exists" is judged by comparison: the intruder's answer about the owner's run must be the
+answer the same intruder gets about an id that exists nowhere (ids replaced by placeholders).
+"Unchanged" is judged by reading the run back as its owner afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
+from agentos_contract.checks.lifecycle import confirmed, pause
+from agentos_contract.discovery import KINDS, Component
+from agentos_contract.posture import REFUSALS
+from agentos_contract.target import Answer
+
+CONCURRENT_REQUESTS = 32
+ONE_IDENTITY = (
+    "the suite cannot mint tokens (no --jwt-secret/--jwt-private-key): with one identity only, "
+    "there is no other tenant to keep apart"
+)
+NO_VERIFIED_USERS = "the deployment verifies no tokens: there are no verified users to keep apart"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Someone who should not reach the owner's run."""
+
+    name: str  # "another user", "a token without a user", "no token"
+    headers: dict[str, str]
+    identity: Identity
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.identity.user_id)
+
+    @property
+    def clause(self) -> str:
+        return "H05" if self.verified else "H06"
+
+
+def _normalized(answer: Answer, ids: Mapping[str, str]) -> tuple[int, str]:
+    text = answer.text
+    for value, placeholder in ids.items():
+        text = text.replace(value, placeholder)
+    return answer.status, text
+
+
+def _same_as_unknown(answer: Answer, unknown: Answer, ids: Mapping[str, str]) -> bool:
+    """The intruder's answer is the unknown id's (or a refusal of a caller without a user)."""
+    return _normalized(answer, ids) == _normalized(unknown, ids)
+
+
+async def _callers(check: Check) -> list[Caller]:
+    suite = check.suite
+    other_headers, other = suite.credentials(user_id=unique("contract-intruder"), scopes=ALL_SCOPES)
+    callers = [Caller("another user", other_headers, other)]
+    no_user_headers, no_user = suite.credentials(scopes=ALL_SCOPES)
+    callers.append(Caller("a token without a user", no_user_headers, no_user))
+    empty_headers, empty = suite.credentials(user_id="", scopes=ALL_SCOPES)
+    callers.append(Caller("a token with an empty user", empty_headers, empty))
+    # No token at all, where the deployment serves requests without one.
+    answer = await check.target.request("GET", "/agents")
+    if answer.status == 200:
+        callers.append(Caller("no token", {}, Identity()))
+    return callers
+
+
+async def tenant_isolation(check: Check) -> None:
+    """H05-H08: reads, lists, cancels, continues and session writes across tenants."""
+    if not check.suite.config.jwt_mode:
+        check.not_judged(("H05", "H06", "H07", "H08"), NO_VERIFIED_USERS)
+        return
+    if not check.suite.can_mint:
+        check.not_judged(("H05", "H06", "H07", "H08"), ONE_IDENTITY)
+        return
+    callers = await _callers(check)
+    for kind in KINDS:
+        echo = check.deployment.probe(kind, "echo")
+        if echo is not None:
+            await _reads(check, echo, callers)
+            await _session_writes(check, echo, callers)
+        pauser = check.deployment.probe(kind, "pause")
+        if pauser is not None:
+            for caller in callers:
+                await _acts_on_paused(check, pauser, caller)
+
+
+async def _owner(check: Check) -> tuple[dict[str, str], Identity]:
+    return check.suite.credentials(user_id=unique("contract-owner"), scopes=ALL_SCOPES)
+
+
+async def _reads(check: Check, echo: Component, callers: list[Caller]) -> None:
+    owner_headers, owner = await _owner(check)
+    session = unique("contract-sess")
+    started = await check.run(echo, session_id=session, headers=owner_headers, factory_input={"tenant": "a"})
+    body = started.json()
+    if started.status != 200 or not isinstance(body, dict) or not isinstance(body.get("run_id"), str):
+        check.record(
+            "H05", False, f"the owner's run of {echo.id} starts", describe(started), started.exchange
+        )
+        return
+    run_id = body["run_id"]
+    missing_run, missing_session = unique("contract-missing-run"), unique("contract-missing-sess")
+    ids = {run_id: "{run_id}", missing_run: "{run_id}", session: "{session}", missing_session: "{session}"}
+    for caller in callers:
+        facts = {"kind": echo.kind, "caller": caller.name, "isolation": check.suite.posture.isolation.setting}
+        routes = (
+            ("read", f"{echo.path}/runs/{run_id}", f"{echo.path}/runs/{missing_run}", session, session),
+            ("list", f"{echo.path}/runs", f"{echo.path}/runs", session, missing_session),
+        )
+        for route, path, unknown_path, sess, unknown_sess in routes:
+            answer = await check.target.request(
+                "GET", path, params={"session_id": sess}, headers=caller.headers
+            )
+            unknown = await check.target.request(
+                "GET", unknown_path, params={"session_id": unknown_sess}, headers=caller.headers
+            )
+            refused = not caller.verified and answer.status in REFUSALS
+            check.record(
+                caller.clause,
+                refused or (_same_as_unknown(answer, unknown, ids) and run_id not in answer.text),
+                f"{caller.name}'s {route} of the owner's {echo.kind} run answers exactly as for an unknown "
+                f"{'run' if route == 'read' else 'session'} ({describe(unknown)[:160]})",
+                describe(answer),
+                answer.exchange,
+                route=route,
+                status=answer.status,
+                **facts,
+            )
+    read_back = await check.target.request(
+        "GET", f"{echo.path}/runs/{run_id}", params={"session_id": session}, headers=owner_headers
+    )
+    seen = echo_of(read_back, False)
+    check.record(
+        "H05",
+        read_back.status == 200 and seen is not None and seen.field("user_id") == owner.user_id,
+        f"the owner still reads its {echo.kind} run",
+        describe(read_back),
+        read_back.exchange,
+        kind=echo.kind,
+        route="owner-read",
+    )
+
+
+async def _session_writes(check: Check, echo: Component, callers: list[Caller]) -> None:
+    """H08: a run posted into another user's session never appears in the owner's listing."""
+    owner_headers, _ = await _owner(check)
+    session = unique("contract-sess")
+    started = await check.run(echo, session_id=session, headers=owner_headers)
+    if started.status != 200:
+        check.record(
+            "H08", False, f"the owner's run of {echo.id} starts", describe(started), started.exchange
+        )
+        return
+    intruder_runs: list[str] = []
+    for caller in callers:
+        posted = await check.run(
+            echo, session_id=session, headers=caller.headers, user_id=unique("form-user")
+        )
+        body = posted.json()
+        if posted.status == 200 and isinstance(body, dict) and isinstance(body.get("run_id"), str):
+            intruder_runs.append(body["run_id"])
+    listing = await check.target.request(
+        "GET", f"{echo.path}/runs", params={"session_id": session}, headers=owner_headers
+    )
+    leaked = [run for run in intruder_runs if run in listing.text]
+    check.record(
+        "H08",
+        listing.status == 200 and not leaked,
+        f"the owner's listing of its {echo.kind} session shows none of the runs other callers posted into it",
+        f"{describe(listing)}; others' runs listed: {leaked}",
+        listing.exchange,
+        kind=echo.kind,
+        posted=len(intruder_runs),
+    )
+
+
+async def _run_status(check: Check, probe: Component, paused: dict[str, Any], headers: dict[str, str]) -> Any:
+    answer = await check.target.request(
+        "GET",
+        f"{probe.path}/runs/{paused['run_id']}",
+        params={"session_id": str(paused["session_id"])},
+        headers=headers,
+    )
+    body = answer.json()
+    return (body.get("status"), body.get("user_id")) if isinstance(body, dict) else (answer.status, None)
+
+
+async def _acts_on_paused(check: Check, probe: Component, caller: Caller) -> None:
+    """H05/H06 for cancel and continue, H07: nothing the intruder does changes the owner's run."""
+    owner_headers, owner = await _owner(check)
+    started, paused = await pause(check, probe, {"phase": "start"}, owner_headers)
+    confirmation = confirmed(paused, probe.kind) if paused else None
+    if paused is None or confirmation is None:
+        check.record("H07", False, f"{probe.id} pauses for its owner", describe(started), started.exchange)
+        return
+    run_id, session = str(paused["run_id"]), str(paused["session_id"])
+    missing = unique("contract-missing-run")
+    ids = {run_id: "{run_id}", missing: "{run_id}"}
+    facts = {"kind": probe.kind, "caller": caller.name, "isolation": check.suite.posture.isolation.setting}
+    for action in ("cancel", "continue"):
+        form = [("session_id", session)]
+        if action == "continue":
+            form += [confirmation, ("stream", "false"), ("user_id", unique("form-user"))]
+        answers = []
+        for target_run in (run_id, missing):
+            answers.append(
+                await check.target.request(
+                    "POST",
+                    f"{probe.path}/runs/{target_run}/{action}",
+                    form=form,
+                    params={"session_id": session},
+                    headers=caller.headers,
+                )
+            )
+        answer, unknown = answers
+        refused = not caller.verified and answer.status in REFUSALS
+        check.record(
+            caller.clause,
+            refused or _same_as_unknown(answer, unknown, ids),
+            f"{caller.name}'s {action} of the owner's paused {probe.kind} run answers exactly as for an "
+            f"unknown run ({describe(unknown)[:160]})",
+            describe(answer),
+            answer.exchange,
+            route=action,
+            status=answer.status,
+            **facts,
+        )
+        status, user = await _run_status(check, probe, paused, owner_headers)
+        check.record(
+            "H07",
+            status == "PAUSED" and user == owner.user_id,
+            f"after {caller.name}'s {action}, the owner's run still reads PAUSED and belongs to "
+            f"{owner.user_id!r}",
+            f"status={status!r}, user_id={user!r}",
+            answer.exchange,
+            route=action,
+            **facts,
+        )
+    # The owner's own continue still completes the run, as its owner.
+    done = await check.target.request(
+        "POST",
+        f"{probe.path}/runs/{run_id}/continue",
+        form=[confirmation, ("session_id", session), ("stream", "false")],
+        headers=owner_headers,
+    )
+    body = done.json()
+    check.record(
+        "H07",
+        done.status == 200 and isinstance(body, dict) and body.get("status") == "COMPLETED",
+        f"after {caller.name} tried, the owner's continue completes its {probe.kind} run",
+        describe(done),
+        done.exchange,
+        route="owner-continue",
+        **facts,
+    )
+    status, user = await _run_status(check, probe, paused, owner_headers)
+    check.record(
+        "H07",
+        user == owner.user_id,
+        f"the completed {probe.kind} run still belongs to {owner.user_id!r}",
+        f"status={status!r}, user_id={user!r}",
+        done.exchange,
+        route="owner-read",
+        **facts,
+    )
+
+
+async def concurrent_contexts(check: Check) -> None:
+    """H09: interleaved requests with different identities and inputs each see only their own."""
+    echoes = [p for kind in KINDS if (p := check.deployment.probe(kind, "echo")) is not None]
+    if not echoes:
+        check.not_judged(("H09",), "no echo probes are listed")
+        return
+    mismatches: list[str] = []
+    exchanges: list[Answer] = []
+
+    async def one(index: int) -> None:
+        probe = echoes[index % len(echoes)]
+        stream = index % 2 == 1
+        user = unique(f"contract-concurrent-{index}")
+        sent = {"request": index, "marker": unique("input")}
+        if check.suite.can_mint:
+            headers, identity = check.suite.credentials(user_id=user, scopes=ALL_SCOPES)
+            expected_user = identity.user_id
+        else:
+            headers, identity = check.suite.caller(ALL_SCOPES)
+            expected_user = identity.user_id or user
+        answer = await check.run(probe, factory_input=sent, user_id=user, stream=stream, headers=headers)
+        exchanges.append(answer)
+        echo = echo_of(answer, stream)
+        seen_user = echo.field("user_id") if echo else None
+        seen_input = echo.field("input") if echo else None
+        if answer.status != 200 or seen_user != expected_user or seen_input != sent:
+            mismatches.append(
+                f"request {index} ({probe.id}, stream={stream}) sent user={expected_user!r} "
+                f"input={json.dumps(sent)}; saw {describe(answer)[:80] if echo is None else ''}"
+                f"user={seen_user!r} input={seen_input!r}"
+            )
+
+    async with anyio.create_task_group() as group:
+        for index in range(CONCURRENT_REQUESTS):
+            group.start_soon(one, index)
+    check.record(
+        "H09",
+        not mismatches,
+        f"{CONCURRENT_REQUESTS} interleaved runs ({len(echoes)} kinds, streamed and not), each with its own "
+        "identity and factory_input, each echo their own",
+        "; ".join(mismatches[:5]) or "every echo was its own request's",
+        exchanges[0].exchange if exchanges else None,
+        mismatches=len(mismatches),
+    )
