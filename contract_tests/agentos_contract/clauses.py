@@ -42,6 +42,17 @@ def _lib(*names: str) -> tuple[str, ...]:
     return tuple(f"{_LIBRARY_TESTS}::{name}" for name in names)
 
 
+# A test id alone names a path that exists in a checkout, not in a pip-installed package.
+TESTS_LOCATION = (
+    "agentos-factories' own test suite (in its source repository or sdist, not the installed package)"
+)
+
+
+def judged_by_tests(clause: Clause) -> str:
+    """Where a clause is judged by the project's tests, in words a pip user can follow."""
+    return f"{TESTS_LOCATION}: {', '.join(clause.test_nodes)}"
+
+
 CLAUSES: tuple[Clause, ...] = (
     Clause(
         "C01",
@@ -596,6 +607,19 @@ CLAUSES: tuple[Clause, ...] = (
         checks=("concurrent-contexts",),
         reason="The spec builds a fresh component per request; a server or factory that reuses a built "
         "component or context across requests shows one tenant another's identity or input.",
+    ),
+    Clause(
+        "H10",
+        "The WebSocket keeps tenants apart, and a token's expiry holds for the socket's life",
+        HOUSE,
+        "Over the workflow WebSocket another user's run is out of reach as over HTTP (a "
+        "continue-workflow answers as for an unknown run and changes nothing), and once the token "
+        "that authenticated a socket has expired, the socket runs nothing more.",
+        wire=True,
+        needs_probes=True,
+        checks=("ws-isolation",),
+        reason="A socket outlives the token it was opened with; if it is checked only once, a revoked "
+        "or expired credential keeps running factories as its user for as long as the socket stays open.",
     ),
 )
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from agentos_contract.clauses import CLAUSES
+from agentos_contract.clauses import CLAUSES, judged_by_tests
 from agentos_contract.config import ConfigError, SuiteConfig, make_credentials
 from agentos_contract.options import add_options
 from agentos_contract.profiles import (
@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _list_clauses() -> None:
     for clause in CLAUSES:
-        how = ", ".join(clause.checks) if clause.wire else "unit tests: " + ", ".join(clause.test_nodes)
+        how = ", ".join(clause.checks) if clause.wire else judged_by_tests(clause)
         print(f"{clause.id} {clause.title} [{clause.source}]" + (" (house rule)" if clause.house else ""))
         print(f'     "{clause.quote}"')
         if clause.reason:

@@ -59,6 +59,7 @@ from ._types import (
     NotGiven,
     WebSocketRoute,
 )
+from ._version import package_version
 from .models import (
     AgentEvent,
     AgentInfo,
@@ -157,6 +158,9 @@ _LAZY = {
     "WorkflowRunEvents": "._sync.websocket",
     "WorkflowWebSocket": "._sync.websocket",
 }
+
+if TYPE_CHECKING:
+    __version__: str  # the installed distribution's version (importlib.metadata), read on first use
 
 __all__ = [
     "NOT_GIVEN",
@@ -264,6 +268,8 @@ _logs.setup_from_environment()
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return package_version()
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

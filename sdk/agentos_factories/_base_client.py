@@ -28,6 +28,7 @@ from ._types import (
     TimeoutTypes,
     TokenSource,
 )
+from ._version import package_version
 
 __all__ = [
     "BASE_URL_ENV",
@@ -49,7 +50,6 @@ __all__ = [
 
 BASE_URL_ENV = "AGENTOS_BASE_URL"
 TOKEN_ENV = "AGENTOS_TOKEN"
-_USER_AGENT = "agentos-factories/0.1.0"
 
 
 def _check_base_url(base_url: str | httpx.URL | None) -> httpx.URL:
@@ -243,7 +243,7 @@ class ClientOptions:
             timeout=effective,
             max_retries=_check_retries(max_retries),
             headers={
-                "user-agent": _USER_AGENT,
+                "user-agent": f"agentos-factories/{package_version()}",
                 "accept": "application/json",
                 **{name.lower(): value for name, value in (headers or {}).items()},
             },

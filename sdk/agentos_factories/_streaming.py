@@ -124,9 +124,7 @@ class EventInterpreter:
         try:
             data = loads(sse.data)
         except JSONError as exc:
-            raise self.invalid(
-                f"SSE event {safe_text(sse.event, 100)!r} has non-JSON data ({exc})"
-            ) from exc
+            raise self.invalid(f"SSE event {safe_text(sse.event, 100)!r} has non-JSON data ({exc})") from exc
         if not isinstance(data, dict):
             raise self.invalid(f"SSE event {safe_text(sse.event, 100)!r} data is not a JSON object")
         # agno repeats the name inside the data; the SSE field is the fallback.

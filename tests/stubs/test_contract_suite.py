@@ -29,7 +29,7 @@ from agentos_stubs import Profile, StubDeployment
 
 SECRET = "contract-suite-against-the-stub-0123456789"
 LIBRARY_ONLY = {"C03", "C04", "C05", "C10", "C11", "C42", "C43"}
-WEBSOCKET_ONLY = {"C27", "C44"}
+WEBSOCKET_ONLY = {"C27", "C44", "H10"}  # H10: ws-isolation
 # What agno 3.1.10 does differently over HTTP (wire notes 2.1 and 2.6, section 5's leaked 500 text).
 AGNO_HTTP_DIFFERENCES = {"C25", "C28", "H02"}
 

@@ -258,17 +258,22 @@ class Workflows:
         session_id: str,
         status: RunStatus | None = None,
         factory_input: FactoryInput = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
     ) -> builtins.list[WorkflowRunSummary]:
-        """``GET /workflows/{workflow_id}/runs``; ``factory_input`` is a query parameter."""
+        """``GET /workflows/{workflow_id}/runs``; ``factory_input`` is a query parameter. ``limit``
+        and ``page`` (from 1) pick a page where the server paginates (its default page otherwise)."""
         call = _calls.list_runs(
             workflow_id,
             session_id=session_id,
             status=status,
             factory_input=factory_input,
+            limit=limit,
+            page=page,
             options=CallOptions.of(timeout, total_timeout, extra_headers, extra_query),
         )
         return self._client._request(call, _SUMMARIES.validate_python)
@@ -466,6 +471,8 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         session_id: str,
         factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
         total_timeout: float | NotGiven | None = NOT_GIVEN,
         extra_headers: Headers | None = None,
@@ -477,6 +484,8 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             session_id=session_id,
             status=status,
             factory_input=model_or_omitted(factory_input, self.input_model),
+            limit=limit,
+            page=page,
             timeout=timeout,
             total_timeout=total_timeout,
             extra_headers=extra_headers,
