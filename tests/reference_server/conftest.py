@@ -52,7 +52,8 @@ async def client(probe_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def hs_token(secret: str = SECRET, *, lifetime: int = 600, **claims: Any) -> str:
+def hs_token(secret: str = SECRET, *, lifetime: int = 86_400, **claims: Any) -> str:
+    # A day: parametrized tokens are made at collection, and a slow full run reaches them minutes later.
     return jwt.encode({"exp": int(time.time()) + lifetime, **claims}, secret, algorithm="HS256")
 
 
