@@ -15,6 +15,7 @@ from agentos_contract.model import NotJudged, Verdict
 from agentos_contract.posture import RBAC_SCOPES, Finding, Posture
 from agentos_contract.profiles import Profile, get_profile, load_baseline
 from agentos_contract.target import BudgetExhausted, Target, TargetUnreachable
+from agentos_contract.tokens import CannotIssue
 from agentos_contract.verdicts import ClauseResult, judge
 
 
@@ -39,11 +40,34 @@ class RunResult:
         return sum(1 for result in self.results if result.verdict is verdict)
 
     @property
+    def judged(self) -> int:
+        return len(self.results) - self.count(Verdict.NOT_JUDGED)
+
+    @property
+    def gate_failures(self) -> list[str]:
+        """Why a run that violated nothing still fails CI: it judged too little (--min-judged,
+        --require-probes)."""
+        reasons = []
+        if self.config.require_probes and not self.deployment.probed:
+            reasons.append(
+                "--require-probes: the deployment has no probes (docs/probe-protocol.md), so most "
+                "clauses could not be judged"
+            )
+        if self.judged < self.config.min_judged:
+            reasons.append(
+                f"--min-judged {self.config.min_judged}: only {self.judged} of {len(self.results)} "
+                "clauses were judged"
+            )
+        return reasons
+
+    @property
     def exit_code(self) -> int:
         if self.count(Verdict.VIOLATED):
             return 1
         if self.crashed_checks:
             return 2
+        if self.gate_failures:
+            return 1
         return 0
 
 
@@ -52,9 +76,12 @@ def _missing_requirement(spec: CheckSpec, suite: Suite) -> str | None:
     if spec.needs_probes and not suite.deployment.probed:
         return "the deployment has no probes (docs/probe-protocol.md): add probe_factories(db)"
     if spec.needs_jwt and not config.jwt_mode:
-        return "no JWT configuration (--jwt-secret/--jwt-private-key or --token)"
-    if spec.needs_minter and config.minter is None:
-        return "the suite cannot mint tokens (no --jwt-secret/--jwt-private-key)"
+        return "no JWT configuration (--jwt-secret/--jwt-private-key, --identity, --token-command or --token)"
+    if spec.needs_minter and config.issuer is None:
+        return (
+            "the suite cannot choose identities (no --jwt-secret/--jwt-private-key, --identity or "
+            "--token-command)"
+        )
     if spec.needs_websocket and not suite.target.supports_websocket:
         return "the target's transport cannot carry WebSockets"
     if spec.name == "allowed-runs" and config.allow_runs == 0:
@@ -109,6 +136,9 @@ async def run_suite(
         progress(f"- {spec.name} ({', '.join(clauses)})")
         try:
             await spec.run(Check(suite, spec.name))
+        except CannotIssue as exc:
+            suite.not_judged.append(NotJudged(spec.name, clauses, f"no token for it: {exc}"))
+            progress(f"  not judged further: {exc}")
         except BudgetExhausted as exc:
             stopped = f"not run: {exc}"
             suite.not_judged.append(NotJudged(spec.name, clauses, f"stopped: {exc}"))

@@ -18,7 +18,7 @@ from agentos_contract.model import Exchange, NotJudged, Observation
 from agentos_contract.posture import Posture
 from agentos_contract.properties import PropertyOutcome, run_property
 from agentos_contract.target import NOT_JSON, Answer, Target
-from agentos_contract.tokens import bearer
+from agentos_contract.tokens import CannotIssue, bearer
 
 T = TypeVar("T")
 
@@ -62,7 +62,9 @@ class Suite:
 
     @property
     def can_mint(self) -> bool:
-        return self.config.minter is not None
+        """Whether the suite can get tokens for the identities it chooses (a key, identity tokens
+        or a token command), rather than one static token or none."""
+        return self.config.issuer is not None
 
     def credentials(
         self,
@@ -72,24 +74,35 @@ class Suite:
         scopes: Iterable[str] = (),
         extra: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, str], Identity]:
-        """Headers carrying a token with this identity (minted), or the best the run can do:
-        the static ``--token`` (whatever it carries), or no token at all. Minted tokens also carry
-        the scopes an RBAC deployment asks of every request (none elsewhere)."""
-        if self.config.minter is not None:
+        """Headers carrying a token for this identity, or the best the run can do: the static
+        ``--token`` (whatever it carries), or no token at all. The Identity is what the token
+        really carries (given identity tokens cannot carry a chosen user id): judge by it.
+
+        Minted tokens also carry the scopes an RBAC deployment asks of every request (none
+        elsewhere). Raises CannotIssue when the run has no token for this (the check is then not
+        judged, with that reason)."""
+        issuer = self.config.issuer
+        if issuer is not None:
             scopes = tuple(dict.fromkeys((*scopes, *self.posture.caller_scopes)))
-            token = self.config.minter.mint(
-                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
+            issued = issuer.issue(user_id=user_id, session_id=session_id, scopes=scopes, extra=extra)
+            names = issuer.claim_names
+            claims = issued.claims
+            return bearer(issued.token), Identity(
+                names.user(claims), names.session(claims), names.scope_set(claims), claims
             )
-            claims = self.config.minter.claims(
-                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
-            )
-            return bearer(token), Identity(user_id, session_id, frozenset(scopes), claims)
         if self.config.token is not None:
             static = self.config.token
             return bearer(static.token), Identity(
                 static.user_id, static.session_id, static.scopes, static.claims()
             )
         return {}, Identity()
+
+    def distinct_users(self, count: int, prefix: str) -> list[str]:
+        """User ids whose tokens name ``count`` different users (raises CannotIssue)."""
+        issuer = self.config.issuer
+        if issuer is None:
+            raise CannotIssue("the suite cannot choose identities (no key, --identity or --token-command)")
+        return issuer.distinct_users(count, prefix)
 
     def caller(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
         """Headers for an ordinary request: a token with the run's own user and ``scopes``, the

@@ -9,6 +9,7 @@ from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, 
 from agentos_contract.discovery import KINDS, SCOPES, Component, Kind
 from agentos_contract.posture import NO_USER_REFUSED, REFUSALS
 from agentos_contract.target import Answer
+from agentos_contract.tokens import CannotIssue
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,22 @@ async def identity_matrix(check: Check) -> None:
             return
     prototype = check.deployment.get("agent", "probe-agent-prototype")
     for cell in cells:
-        for kind in KINDS:
-            probe = check.deployment.probe(kind, "echo")
-            if probe is None:
-                continue
-            await _judge_cell(check, cell, probe, stream=False)
-        await _judge_cell(check, cell, check.deployment.probe("agent", "echo"), stream=True)
-        if prototype is not None and not prototype.is_factory:
-            await _compare_with_prototype(check, cell, prototype)
+        try:
+            for kind in KINDS:
+                probe = check.deployment.probe(kind, "echo")
+                if probe is None:
+                    continue
+                await _judge_cell(check, cell, probe, stream=False)
+            await _judge_cell(check, cell, check.deployment.probe("agent", "echo"), stream=True)
+            if prototype is not None and not prototype.is_factory:
+                await _compare_with_prototype(check, cell, prototype)
+        except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+            check.not_judged(_cell_clauses(cell), f"[{cell.name}] {exc}")
+
+
+def _cell_clauses(cell: Cell) -> tuple[str, ...]:
+    verified = ("C17", "C18") if cell.token_user or cell.token_session else ()
+    return (*verified, "C19", "C20", "C21")
 
 
 def _cell_values(check: Check, cell: Cell) -> tuple[dict[str, str], Identity, str | None, str | None]:

@@ -23,6 +23,7 @@ from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
+from agentos_contract.tokens import CannotIssue
 
 FRAME_TIMEOUT_S = 10.0
 MAX_FRAMES = 200
@@ -287,9 +288,13 @@ async def ws_identity(check: Check) -> None:
     for name, with_user, with_session in cases:
         token_user = unique("jwt-user") if with_user else None
         token_session = unique("jwt-sess") if with_session else None
-        headers, identity = check.suite.credentials(
-            user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
-        )
+        try:
+            headers, identity = check.suite.credentials(
+                user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
+            )
+        except CannotIssue as exc:
+            check.not_judged(("C17", "C19"), f"[{name}] {exc}")
+            continue
         form_user, form_session = unique("ws-user"), unique("ws-sess")
         result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
         refused = result.outcome in ("error-frame", "auth-failed") and result.frame_status in (
