@@ -257,8 +257,8 @@ class IdentityPool:
     ) -> Issued:
         """The token that best fits: the user asked for (a requested user id keeps its token for
         the run), then a session claim when one is wanted (none otherwise), then the most of the
-        wanted scopes. Claims the checks would add (``extra``) cannot be added to a given token:
-        the checks judge by the token's own claims."""
+        wanted scopes and the fewest others. Claims the checks would add (``extra``) cannot be
+        added to a given token: the checks judge by the token's own claims."""
         if user_id and user_id in self._assigned:
             chosen = self._assigned[user_id]
             return Issued(chosen.token, dict(chosen.claims))
@@ -269,11 +269,13 @@ class IdentityPool:
         wanted = set(scopes)
         used = {id(i): sum(1 for a in self._assigned.values() if a is i) for i in candidates}
 
-        def fit(identity: GivenIdentity) -> tuple[int, int, int]:
+        def fit(identity: GivenIdentity) -> tuple[int, int, int, int]:
             has_session = self.claim_names.session(identity.claims) is not None
+            held = self.claim_names.scope_set(identity.claims)
             return (
                 int(has_session == (session_id is not None)),
-                len(wanted & self.claim_names.scope_set(identity.claims)),
+                len(wanted & held),
+                -len(held - wanted),
                 -used[id(identity)],
             )
 
