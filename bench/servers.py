@@ -206,7 +206,7 @@ def start_agno(workdir: Path, *, jwt: bool = False, name: str = "agno") -> Serve
         "warning",
     ]
     if secret is not None:
-        argv += ["--jwt-secret", secret]
+        argv += [f"--jwt-secret={secret}"]  # a secret may start with "-"
     return _spawn_with_socket(name, argv, workdir, secret)
 
 

@@ -597,6 +597,19 @@ CLAUSES: tuple[Clause, ...] = (
         reason="The spec builds a fresh component per request; a server or factory that reuses a built "
         "component or context across requests shows one tenant another's identity or input.",
     ),
+    Clause(
+        "H10",
+        "The WebSocket keeps tenants apart, and a token's expiry holds for the socket's life",
+        HOUSE,
+        "Over the workflow WebSocket another user's run is out of reach as over HTTP (a "
+        "continue-workflow answers as for an unknown run and changes nothing), and once the token "
+        "that authenticated a socket has expired, the socket runs nothing more.",
+        wire=True,
+        needs_probes=True,
+        checks=("ws-isolation",),
+        reason="A socket outlives the token it was opened with; if it is checked only once, a revoked "
+        "or expired credential keeps running factories as its user for as long as the socket stays open.",
+    ),
 )
 
 CLAUSES_BY_ID: dict[str, Clause] = {clause.id: clause for clause in CLAUSES}

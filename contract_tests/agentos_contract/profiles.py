@@ -206,6 +206,13 @@ AGNO_3_1 = (
         "CANCELLED.",
         {"check": "tenant-isolation", "isolation": "off"},
     ),
+    Deviation(
+        "agno-3.1/iso4",
+        "H10",
+        "agno 3.1.10 checks a WebSocket's token once, at authenticate: after the token expires (HTTP "
+        "answers 401) the socket still runs workflows, with isolation on or off.",
+        {"check": "ws-isolation", "route": "expiry", "outcome": "completed"},
+    ),
 )
 
 # Differences of wire-notes section 2 that no check flags, and why (shown in --list-profiles).

@@ -127,6 +127,7 @@ class StubDeployment:
         tokens: Mapping[str, VerifiedIdentity] | None = None,
         verify_token: TokenVerifier | None = None,
         profile: Profile = "spec",
+        require_user: bool = False,
     ) -> Self:
         """A deployment with every component of a module written by ``agentos-factories generate``.
 
@@ -139,7 +140,12 @@ class StubDeployment:
         from ._bindings import declare_from_bindings
 
         deployment = cls(
-            base_url, identity=identity, tokens=tokens, verify_token=verify_token, profile=profile
+            base_url,
+            identity=identity,
+            tokens=tokens,
+            verify_token=verify_token,
+            profile=profile,
+            require_user=require_user,
         )
         declare_from_bindings(deployment, bindings, replies)
         return deployment

@@ -7,6 +7,7 @@ server's real code path runs the broken version); nothing fakes a response.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
@@ -21,7 +22,7 @@ import pytest
 
 from agentos_contract.model import Verdict
 from agentos_contract.report import render_text
-from agentos_reference import FactoryError, FactoryPermissionError, FactoryValidationError
+from agentos_reference import FactoryError, FactoryPermissionError, FactoryValidationError, storage
 from agentos_reference import errors as reference_errors
 from agentos_reference.auth import jwt as reference_jwt
 from agentos_reference.context import TrustedContext
@@ -303,6 +304,96 @@ def _expired_tokens_accepted(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(reference_jwt.TokenVerifier, "verify", verify)
 
 
+def _others_runs_found(verified: bool) -> Apply:
+    """Run lookups fall back to any owner's run: for verified callers (H05), or for callers
+    without a verified user (H06)."""
+
+    def apply(mp: pytest.MonkeyPatch) -> None:
+        original = storage.SqliteDb.get_owned_run
+
+        async def get_owned_run(
+            self: storage.SqliteDb, component_type: Any, component_id: str, run_id: str, *, owner: str | None
+        ) -> Any:
+            found = await original(self, component_type, component_id, run_id, owner=owner)
+            if found is None and bool(owner) is verified:
+                return await self.get_run(component_type, component_id, run_id)
+            return found
+
+        mp.setattr(storage.SqliteDb, "get_owned_run", get_owned_run)
+
+    return apply
+
+
+def _cancel_reaches_any_owner(mp: pytest.MonkeyPatch) -> None:
+    """A cancel acts as the run's owner, whoever sent it."""
+    original = storage.SqliteDb.request_cancel
+
+    async def request_cancel(
+        self: storage.SqliteDb,
+        component_type: Any,
+        component_id: str,
+        run_id: str,
+        *,
+        owner: str | None,
+        cancel_running: bool,
+    ) -> None:
+        run = await self.get_run(component_type, component_id, run_id)
+        owner = run.owner if run is not None else owner
+        await original(self, component_type, component_id, run_id, owner=owner, cancel_running=cancel_running)
+
+    mp.setattr(storage.SqliteDb, "request_cancel", request_cancel)
+
+
+def _sessions_shared(mp: pytest.MonkeyPatch) -> None:
+    """A session's listing shows every owner's runs posted with that session_id."""
+    original = storage.SqliteDb.list_runs
+
+    async def list_runs(
+        self: storage.SqliteDb,
+        component_type: Any,
+        component_id: str,
+        session_id: str | None,
+        *,
+        owner: str | None,
+    ) -> Any:
+        records, found = await original(self, component_type, component_id, session_id, owner=owner)
+        if session_id is None or not found:
+            return records, found
+
+        def work(connection: Any) -> list[Any]:
+            rows = connection.execute(
+                f"SELECT {storage._RUN_COLUMNS} FROM runs WHERE component_type = ? AND component_id = ?"
+                " AND session_id = ? ORDER BY created_at",
+                (component_type, component_id, session_id),
+            ).fetchall()
+            return [storage._record(row) for row in rows]
+
+        return await self._run(work), found
+
+    mp.setattr(storage.SqliteDb, "list_runs", list_runs)
+
+
+def _context_shared_while_awaiting(mp: pytest.MonkeyPatch) -> None:
+    """The context is parked per factory while the call yields: sequential requests are fine,
+    interleaved ones see each other's."""
+    original = BaseFactory.invoke_async
+    parked: dict[str, Any] = {}
+
+    async def invoke_async(self: BaseFactory[Any], ctx: Any) -> Any:
+        parked[self.id] = ctx
+        await asyncio.sleep(0.01)
+        return await original(self, parked[self.id])
+
+    mp.setattr(BaseFactory, "invoke_async", invoke_async)
+
+
+def _socket_token_checked_once(mp: pytest.MonkeyPatch) -> None:
+    async def recheck_token(self: websocket.WorkflowSocket) -> None:
+        return None
+
+    mp.setattr(websocket.WorkflowSocket, "recheck_token", recheck_token)
+
+
 MUTANTS = (
     Mutant("schema violations pass through", "C31", _schema_not_enforced),
     Mutant("non-object JSON accepted", "C33", _non_objects_accepted),
@@ -329,6 +420,12 @@ MUTANTS = (
     Mutant("WebSocket ignores factory_input", "C27", _ws_ignores_input),
     Mutant("unknown id -> 500", "H01", _unknown_id_500),
     Mutant("expired tokens accepted", "H03", _expired_tokens_accepted),
+    Mutant("another user's run is found", "H05", _others_runs_found(verified=True)),
+    Mutant("a caller without a user finds every run", "H06", _others_runs_found(verified=False)),
+    Mutant("a cancel acts as the run's owner", "H07", _cancel_reaches_any_owner),
+    Mutant("sessions shared across owners", "H08", _sessions_shared),
+    Mutant("context shared while the factory awaits", "H09", _context_shared_while_awaiting),
+    Mutant("a socket's token checked once", "H10", _socket_token_checked_once),
 )
 
 
@@ -351,4 +448,4 @@ def test_the_suite_fails_every_mutant_naming_its_clause(
 
 
 def test_mutants_break_distinct_clauses() -> None:
-    assert len({m.clause for m in MUTANTS}) == len(MUTANTS) >= 15
+    assert len({m.clause for m in MUTANTS}) == len(MUTANTS) >= 31

@@ -173,7 +173,8 @@ def running_agno_server(
     if user_isolation:
         command.append("--user-isolation")
     if secret is not None:
-        command += ["--jwt-secret", secret]
+        # One argument: a urlsafe secret may start with "-", which argparse would take for an option.
+        command.append(f"--jwt-secret={secret}")
     command += list(extra_args)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

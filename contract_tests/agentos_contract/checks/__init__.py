@@ -58,6 +58,7 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("ws-continue", websocket.ws_continue, needs_probes=True, needs_websocket=True),
     CheckSpec("tenant-isolation", isolation.tenant_isolation, needs_probes=True),
     CheckSpec("concurrent-contexts", isolation.concurrent_contexts, needs_probes=True),
+    CheckSpec("ws-isolation", isolation.ws_isolation, needs_probes=True, needs_websocket=True),
     CheckSpec("allowed-runs", blackbox.allowed_runs),
 )
 

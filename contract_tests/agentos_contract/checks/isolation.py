@@ -10,6 +10,7 @@ answer the same intruder gets about an id that exists nowhere (ids replaced by p
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import anyio
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
 from agentos_contract.checks.lifecycle import confirmed, pause
 from agentos_contract.discovery import KINDS, Component
+from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
 from agentos_contract.target import Answer
 from agentos_contract.tokens import CannotIssue
@@ -324,3 +326,105 @@ async def concurrent_contexts(check: Check) -> None:
         exchanges[0].exchange if exchanges else None,
         mismatches=len(mismatches),
     )
+
+
+EXPIRY_WAIT_S = 20.0
+
+
+async def ws_isolation(check: Check) -> None:
+    """H10: the WebSocket keeps tenants apart too, and a token's expiry holds for the socket's life."""
+    from agentos_contract.checks.websocket import ws_connect, ws_path, ws_run
+
+    if not check.suite.can_mint:
+        check.not_judged(("H10",), ONE_IDENTITY)
+        return
+    echo = check.deployment.probe("workflow", "echo")
+    pauser = check.deployment.probe("workflow", "pause")
+    if echo is None:
+        check.not_judged(("H10",), "probe-workflow-echo is not listed")
+        return
+    # 1. A socket authenticated with a token that then expires: its next run must be refused.
+    now = int(time.time())
+    headers, identity = check.suite.credentials(
+        user_id=unique("contract-ws-expiry"), scopes=ALL_SCOPES, extra={"iat": now, "exp": now + 1}
+    )
+    expires = identity.claims.get("exp")
+    if not isinstance(expires, int) or expires > now + 30:
+        check.not_judged(("H10",), "no short-lived token: the token source sets its own expiry")
+    else:
+        start = {"action": "start-workflow", "workflow_id": echo.id, "message": "before expiry"}
+        async with ws_connect(check, ws_path(check, echo.id), headers) as ws:
+            first = await ws_run(ws, {**start, "session_id": unique("contract-ws-sess")})
+            rejected_over_http = await _wait_until_refused(check, headers)
+            if first.outcome != "completed":
+                check.not_judged(("H10",), f"the socket's first run did not complete: {first.outcome}")
+            elif rejected_over_http is None:
+                check.not_judged(
+                    ("H10",),
+                    f"the deployment still accepted the expired token over HTTP after {EXPIRY_WAIT_S:g} s",
+                )
+            else:
+                second = await ws_run(
+                    ws, {**start, "message": "after expiry", "session_id": unique("contract-ws-sess")}
+                )
+                check.record(
+                    "H10",
+                    second.outcome != "completed",
+                    "once the token has expired (HTTP answers "
+                    f"{rejected_over_http}), the socket it authenticated runs nothing more",
+                    f"{second.outcome}: {second.error or ''}",
+                    ws.exchange(),
+                    route="expiry",
+                    outcome=second.outcome,
+                )
+    # 2. Another user's socket cannot continue a user's paused workflow run.
+    if pauser is None:
+        return
+    owner_id, intruder_id = unique("contract-ws-owner"), unique("contract-ws-intruder")
+    owner_headers, _ = check.suite.credentials(user_id=owner_id, scopes=ALL_SCOPES)
+    intruder_headers, _ = check.suite.credentials(user_id=intruder_id, scopes=ALL_SCOPES)
+    started, paused = await pause(check, pauser, {"phase": "start"}, owner_headers)
+    confirmation = confirmed(paused, "workflow") if paused else None
+    if paused is None or confirmation is None:
+        check.record("H10", False, f"{pauser.id} pauses for its owner", describe(started), started.exchange)
+        return
+    missing = unique("contract-missing-run")
+    ids = {str(paused["run_id"]): "{run_id}", missing: "{run_id}"}
+    frames: list[str] = []
+    exchange: Exchange | None = None
+    for run_id in (str(paused["run_id"]), missing):
+        message = {
+            "action": "continue-workflow",
+            "workflow_id": pauser.id,
+            "run_id": run_id,
+            "session_id": paused["session_id"],
+            "step_requirements": json.loads(confirmation[1]),
+        }
+        async with ws_connect(check, ws_path(check, pauser.id), intruder_headers) as ws:
+            result = await ws_run(ws, message)
+            exchange = ws.exchange()
+        text = json.dumps(result.frames[-1:], sort_keys=True) if result.frames else result.outcome
+        for value, placeholder in ids.items():
+            text = text.replace(value, placeholder)
+        frames.append(f"{result.outcome}: {text}")
+    status, _ = await _run_status(check, pauser, paused, owner_headers)
+    check.record(
+        "H10",
+        frames[0] == frames[1] and status == "PAUSED",
+        "another user's continue-workflow of a paused run answers as for an unknown run "
+        f"({frames[1][:160]}), and the run stays PAUSED",
+        f"{frames[0][:200]}; the owner reads status={status!r}",
+        exchange,
+        route="ws-continue",
+    )
+
+
+async def _wait_until_refused(check: Check, headers: dict[str, str]) -> int | None:
+    """The status once the deployment refuses the token over HTTP (401/403), None if it never does."""
+    deadline = time.monotonic() + EXPIRY_WAIT_S
+    while time.monotonic() < deadline:
+        answer = await check.target.request("GET", "/agents", headers=headers)
+        if answer.status in REFUSALS:
+            return answer.status
+        await anyio.sleep(1.0)
+    return None

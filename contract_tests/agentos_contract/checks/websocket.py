@@ -59,9 +59,19 @@ def ws_path(check: Check, workflow_id: str) -> str:
 
 @contextlib.asynccontextmanager
 async def ws_connect(
-    check: Check, path: str, headers: dict[str, str]
+    check: Check, path: str, headers: dict[str, str], *, fallback: bool = True
 ) -> AsyncIterator[WebSocketConversation]:
-    async with check.target.websocket(path) as ws:
+    """A socket to ``path``, authenticated with the token in ``headers``. When the spec's route
+    refuses the handshake, agno's ``/workflows/ws`` is used (and remembered), unless the caller
+    is judging the spec's route itself (``fallback=False``)."""
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            ws = await stack.enter_async_context(check.target.websocket(path))
+        except WebSocketRejected:
+            if not fallback or path == "/workflows/ws":
+                raise
+            check.suite.ws_spec_route = False
+            ws = await stack.enter_async_context(check.target.websocket("/workflows/ws"))
         hello = await ws.receive_text(FRAME_TIMEOUT_S)
         frames = _frames(hello or "{}")
         # A client with a token presents it, whether or not the server insists on one.
@@ -142,7 +152,7 @@ async def ws_run_check(check: Check) -> None:
     sent = {"ws": unique("input")}
     spec_path = f"/workflows/{probe.id}/ws"
     try:
-        async with ws_connect(check, spec_path, headers) as ws:
+        async with ws_connect(check, spec_path, headers, fallback=False) as ws:
             result = await ws_run(
                 ws,
                 {
