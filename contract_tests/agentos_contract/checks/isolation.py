@@ -380,7 +380,7 @@ async def ws_isolation(check: Check) -> None:
     # 2. Another user's socket cannot continue a user's paused workflow run.
     if pauser is None:
         return
-    owner_id, intruder_id = unique("contract-ws-owner"), unique("contract-ws-intruder")
+    owner_id, intruder_id = check.suite.distinct_users(2, "contract-ws-tenant")
     owner_headers, _ = check.suite.credentials(user_id=owner_id, scopes=ALL_SCOPES)
     intruder_headers, _ = check.suite.credentials(user_id=intruder_id, scopes=ALL_SCOPES)
     started, paused = await pause(check, pauser, {"phase": "start"}, owner_headers)
