@@ -22,6 +22,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class ProxyStats:
     absolute_form: int = 0  # requests sent to it as a forward proxy
     # Every bearer token and every value of a required header it saw (to prove none is reported).
     secrets_seen: set[str] = field(default_factory=set)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request's head
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class Proxy:
                 if request is None:
                     return
                 self.stats.requests += 1
+                self.stats.arrivals.append(time.monotonic())
                 request = self._admit(request)
                 if request is None:
                     writer.write(conn.send(h11.Response(status_code=401, headers=REFUSAL_HEADERS)))

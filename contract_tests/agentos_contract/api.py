@@ -28,6 +28,8 @@ def make_target(
         "budget": budget,
         "request_timeout_s": config.request_timeout_s,
         "connection": config.connection,
+        "max_connections": config.workers,
+        "rate_limit": config.rate_limit,
     }
     if url is not None:
         return Target.from_url(url, **common)

@@ -91,6 +91,8 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
         connection=connection,
         min_judged=options.min_judged,
         require_probes=options.require_probes,
+        workers=options.workers,
+        rate_limit=options.rate_limit,
     )
 
 

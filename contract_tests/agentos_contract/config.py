@@ -93,6 +93,8 @@ class SuiteConfig:
     connection: Connection = field(default_factory=Connection)
     min_judged: int = 0
     require_probes: bool = False
+    workers: int = 1
+    rate_limit: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_examples < 1:
@@ -108,6 +110,10 @@ class SuiteConfig:
             raise ConfigError(ONE_SOURCE)
         if self.min_judged < 0:
             raise ConfigError("--min-judged must not be negative")
+        if not 1 <= self.workers <= 64:
+            raise ConfigError("--workers must be between 1 and 64")
+        if self.rate_limit is not None and self.rate_limit <= 0:
+            raise ConfigError("--rate-limit must be positive (requests per second)")
 
     @property
     def issuer(self) -> TokenIssuer | None:

@@ -94,6 +94,20 @@ SUITE_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("time-budget", {"type": float, "default": 600.0, "help": "stop after this many seconds (default 600)"}),
     ("request-timeout", {"type": float, "default": 30.0, "help": "seconds per request (default 30)"}),
     (
+        "workers",
+        {
+            "type": int,
+            "default": 8,
+            "help": "checks and properties judged at once (default 8, suited to a remote deployment; "
+            "1: one request at a time, in the registry's order); the same seed gives the same "
+            "verdicts and report whatever the number",
+        },
+    ),
+    (
+        "rate-limit",
+        {"type": float, "default": None, "help": "at most this many requests per second (default: no limit)"},
+    ),
+    (
         "allow-runs",
         {
             "type": int,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+import anyio
 
 from agentos_contract.checks import CHECKS, CheckSpec
 from agentos_contract.checks.base import Check, Suite
@@ -11,7 +13,7 @@ from agentos_contract.checks.posture import find_posture
 from agentos_contract.clauses import CLAUSES, clauses_judged_by
 from agentos_contract.config import SuiteConfig
 from agentos_contract.discovery import Deployment, DiscoveryError, discover
-from agentos_contract.model import NotJudged, Verdict
+from agentos_contract.model import Verdict
 from agentos_contract.posture import RBAC_SCOPES, Finding, Posture
 from agentos_contract.profiles import Profile, get_profile, load_baseline
 from agentos_contract.target import BudgetExhausted, Target, TargetUnreachable
@@ -120,37 +122,61 @@ async def run_suite(
     for line in suite.posture.lines():
         progress(f"  {line}")
     crashed: list[str] = []
-    stopped: str | None = None
-    for spec in CHECKS:
+    stopped: list[str] = []  # why checks after a spent budget were not run
+    checks: dict[str, Check] = {}
+    limiter = anyio.CapacityLimiter(config.workers)
+
+    async def run_check(spec: CheckSpec) -> None:
         clauses = clauses_judged_by(spec.name)
-        if config.only_clauses and not set(clauses) & config.only_clauses:
-            continue
-        if stopped is not None:
-            suite.not_judged.append(NotJudged(spec.name, clauses, stopped))
-            continue
+        check = checks[spec.name] = Check(suite, spec.name)
+        if stopped:
+            check.not_judged(clauses, stopped[0])
+            return
         missing = _missing_requirement(spec, suite)
         if missing is not None:
-            suite.not_judged.append(NotJudged(spec.name, clauses, missing))
+            check.not_judged(clauses, missing)
             progress(f"- {spec.name}: skipped ({missing})")
-            continue
-        progress(f"- {spec.name} ({', '.join(clauses)})")
-        try:
-            await spec.run(Check(suite, spec.name))
-        except CannotIssue as exc:
-            suite.not_judged.append(NotJudged(spec.name, clauses, f"no token for it: {exc}"))
-            progress(f"  not judged further: {exc}")
-        except BudgetExhausted as exc:
-            stopped = f"not run: {exc}"
-            suite.not_judged.append(NotJudged(spec.name, clauses, f"stopped: {exc}"))
-            progress(f"  stopped: {exc}")
-        except TargetUnreachable as exc:
-            raise SuiteAborted(f"the target stopped answering during {spec.name}: {exc}") from exc
-        except Exception as exc:  # a check's own bug must not pass as a verdict on the server
-            crashed.append(f"{spec.name}: {type(exc).__name__}: {exc}")
-            suite.not_judged.append(
-                NotJudged(spec.name, clauses, f"the check crashed: {type(exc).__name__}: {exc}")
-            )
-            progress(f"  CRASHED: {type(exc).__name__}: {exc}")
+            return
+        async with limiter:
+            progress(f"- {spec.name} ({', '.join(clauses)})")
+            await _guarded(check, clauses, spec.run(check), crashed, stopped)
+
+    def spawn(child: Check, run: Callable[[], Awaitable[None]]) -> None:
+        async def guarded_property() -> None:
+            async with limiter:
+                await _guarded(child, clauses_judged_by(child.name), run(), crashed, stopped)
+
+        group.start_soon(guarded_property)
+
+    selected_checks = [
+        spec
+        for spec in CHECKS
+        if not config.only_clauses or set(clauses_judged_by(spec.name)) & config.only_clauses
+    ]
+    try:
+        if config.workers == 1:
+            for spec in selected_checks:  # one request at a time, in the registry's order
+                await run_check(spec)
+        else:
+            # What later checks read (the ledger's positive control) is settled first.
+            first = [spec for spec in selected_checks if spec.name in RUN_FIRST]
+            for spec in first:
+                await run_check(spec)
+            async with anyio.create_task_group() as group:
+                suite.spawn = spawn
+                for spec in selected_checks:
+                    if spec.name not in RUN_FIRST:
+                        group.start_soon(run_check, spec)
+            suite.spawn = None
+    except Exception as exc:
+        unreachable = _first(exc, TargetUnreachable)
+        if unreachable is None:
+            raise
+        raise SuiteAborted(f"the target stopped answering: {unreachable}") from exc
+    for spec in selected_checks:
+        observations, reasons = checks[spec.name].merged()
+        suite.observations += observations
+        suite.not_judged += reasons
     selected = [c for c in CLAUSES if not config.only_clauses or c.id in config.only_clauses]
     results = judge(suite.observations, suite.not_judged, profile, selected, suite.posture)
     return RunResult(
@@ -162,9 +188,51 @@ async def run_suite(
         requests=target.budget.used,
         elapsed_s=target.budget.elapsed_s,
         crashed_checks=crashed,
-        stopped_early=stopped,
+        stopped_early=stopped[0] if stopped else None,
         posture=suite.posture,
     )
+
+
+def _first(exc: BaseException, kind: type[TargetUnreachable]) -> TargetUnreachable | None:
+    """``exc`` itself, or the first such exception inside a task group's exception group."""
+    if isinstance(exc, kind):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _first(inner, kind)
+        if found is not None:
+            return found
+    return None
+
+
+# Checks whose findings other checks read (suite.ledger_ok); they run before the rest.
+RUN_FIRST = frozenset({"ledger-every-request"})
+
+
+async def _guarded(
+    check: Check,
+    clauses: tuple[str, ...],
+    work: Awaitable[None],
+    crashed: list[str],
+    stopped: list[str],
+) -> None:
+    """Run one check (or one of its properties): a spent budget, a token nobody gave or the
+    check's own bug become reasons on its clauses; only an unreachable target ends the run."""
+    try:
+        await work
+    except CannotIssue as exc:
+        check.not_judged(clauses, f"no token for it: {exc}")
+        check.suite.progress(f"  {check.name}: not judged further: {exc}")
+    except BudgetExhausted as exc:
+        if not stopped:
+            stopped.append(f"not run: {exc}")
+        check.not_judged(clauses, f"stopped: {exc}")
+        check.suite.progress(f"  {check.name}: stopped: {exc}")
+    except TargetUnreachable:
+        raise
+    except Exception as exc:  # a check's own bug must not pass as a verdict on the server
+        crashed.append(f"{check.name}: {type(exc).__name__}: {exc}")
+        check.not_judged(clauses, f"the check crashed: {type(exc).__name__}: {exc}")
+        check.suite.progress(f"  {check.name}: CRASHED: {type(exc).__name__}: {exc}")
 
 
 async def _discover(suite: Suite) -> tuple[Deployment, tuple[Finding, tuple[str, ...]]]:

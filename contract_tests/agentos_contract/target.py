@@ -42,6 +42,26 @@ LIVENESS_PATH = "/health"
 LIVENESS_WAITS_S = (0.0, 0.5, 1.0, 2.0)
 
 
+class RequestPace:
+    """``--rate-limit``: request starts at least 1/rate seconds apart, whatever the workers."""
+
+    def __init__(self, rate: float | None) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock: anyio.Lock | None = None
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        if self._lock is None:  # made on the loop that uses it
+            self._lock = anyio.Lock()
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        await anyio.sleep(start - now)
+
+
 class BudgetExhausted(Exception):
     """The run reached ``--max-requests`` or ``--time-budget``."""
 
@@ -334,9 +354,13 @@ class Target:
         budget: Budget | None = None,
         request_timeout_s: float = 30.0,
         connection: Connection | None = None,
+        max_connections: int = 8,
+        rate_limit: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.connection = connection or Connection()
+        self._max_connections = max(1, max_connections)
+        self._pace = RequestPace(rate_limit)
         self._transport = transport
         self._app = app
         self.budget = budget or Budget(max_requests=20_000, time_budget_s=600.0)
@@ -392,7 +416,9 @@ class Target:
                     follow_redirects=False,
                     trust_env=False,
                     timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
-                    limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+                    limits=httpx.Limits(
+                        max_connections=self._max_connections, max_keepalive_connections=self._max_connections
+                    ),
                 )
             )
         except BaseException:
@@ -428,6 +454,7 @@ class Target:
         if not path.startswith("/"):
             raise ValueError(f"paths are relative to the target's base URL: {path!r}")
         self.budget.spend()
+        await self._pace.wait()
         sent_headers = dict(headers or {})
         files = [(name, (None, value)) for name, value in form] if form is not None else None
         kept, claims = recorded_headers(sent_headers, self.connection.headers)
@@ -475,6 +502,7 @@ class Target:
         for wait_s in LIVENESS_WAITS_S:
             await anyio.sleep(wait_s)
             self.budget.spend()
+            await self._pace.wait()
             try:
                 async with self.client.stream("GET", LIVENESS_PATH) as response:
                     await response.aread()
@@ -491,6 +519,7 @@ class Target:
         if not self.supports_websocket:
             raise WebSocketRejected(self.url_of(path), None, "the target's transport cannot carry WebSockets")
         self.budget.spend()
+        await self._pace.wait()
         url = self.url_of(path)
         if self._app is not None:
             try:

@@ -16,7 +16,7 @@ from agentos_contract.discovery import SCOPES, Component, Deployment, Kind, coll
 from agentos_contract.echo import Echo, echo_from_run_output, echo_from_sse
 from agentos_contract.model import Exchange, NotJudged, Observation
 from agentos_contract.posture import Posture
-from agentos_contract.properties import PropertyOutcome, run_property
+from agentos_contract.properties import run_property
 from agentos_contract.target import NOT_JSON, Answer, Target
 from agentos_contract.tokens import CannotIssue, bearer
 
@@ -59,6 +59,9 @@ class Suite:
     # shows this user its own runs.
     caller_user: str = field(default_factory=lambda: unique("agentos-contract"))
     posture: Posture = field(default_factory=Posture)
+    # With several workers: starts a property's run beside the check that asked for it (the runner
+    # sets it; None runs each property where it is asked for, in today's order).
+    spawn: Callable[[Check, Callable[[], Awaitable[None]]], None] | None = None
 
     @property
     def can_mint(self) -> bool:
@@ -114,11 +117,18 @@ class Suite:
 
 
 class Check:
-    """A notebook bound to one check name."""
+    """A notebook bound to one check name.
+
+    Observations are kept per check (and per property the check starts), and merged in the
+    registry's order once every check is done, so the report is the same whatever the number of
+    workers and whatever order their requests finished in."""
 
     def __init__(self, suite: Suite, name: str) -> None:
         self.suite = suite
         self.name = name
+        self.observations: list[Observation] = []
+        self.not_judged_items: list[NotJudged] = []
+        self.children: list[Check] = []  # one per property, in the order they were started
 
     @property
     def target(self) -> Target:
@@ -150,11 +160,20 @@ class Check:
         exchange: Exchange | None = None,
         **facts: Any,
     ) -> bool:
-        self.suite.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
+        self.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
         return passed
 
     def not_judged(self, clauses: Iterable[str], reason: str) -> None:
-        self.suite.not_judged.append(NotJudged(self.name, tuple(clauses), reason))
+        self.not_judged_items.append(NotJudged(self.name, tuple(clauses), reason))
+
+    def merged(self) -> tuple[list[Observation], list[NotJudged]]:
+        """This check's observations and reasons, then its properties' in the order started."""
+        observations, reasons = list(self.observations), list(self.not_judged_items)
+        for child in self.children:
+            more, more_reasons = child.merged()
+            observations += more
+            reasons += more_reasons
+        return observations, reasons
 
     async def prop(
         self,
@@ -163,23 +182,44 @@ class Check:
         body: Callable[[T], Awaitable[list[Observation]]],
         max_examples: int | None = None,
         shrink: bool = True,
-    ) -> PropertyOutcome:
+    ) -> None:
+        """Run a Hypothesis property over ``body``. With several workers it runs beside the rest
+        of the check (the check goes on at once); its observations keep their place all the same."""
+        child = Check(self.suite, self.name)
+        self.children.append(child)
         config = self.suite.config
-        outcome = await run_property(
-            f"{self.name}:{name}",
-            strategy,
-            body,
-            max_examples=max_examples or config.max_examples,
-            seed_value=config.seed,
-            shrink=config.shrink and shrink,
-        )
-        self.suite.observations.extend(outcome.passes.values())
-        if outcome.failure is not None:
-            self.suite.observations.append(outcome.failure)
-        self.suite.progress(
-            f"  {self.name}:{name}: {outcome.examples} examples" + (" -> FAILED" if outcome.failure else "")
-        )
-        return outcome
+
+        async def run() -> None:
+            outcome = await run_property(
+                f"{self.name}:{name}",
+                strategy,
+                body,
+                max_examples=max_examples or config.max_examples,
+                seed_value=config.seed,
+                shrink=config.shrink and shrink,
+            )
+            child.observations.extend(outcome.passes.values())
+            if outcome.failure is not None:
+                child.observations.append(outcome.failure)
+            self.suite.progress(
+                f"  {self.name}:{name}: {outcome.examples} examples"
+                + (" -> FAILED" if outcome.failure else "")
+            )
+
+        if self.suite.spawn is None:
+            await run()
+        else:
+            self.suite.spawn(child, run)
+
+    async def fork(self, part: Callable[[Check], Awaitable[None]]) -> None:
+        """Run an independent part of this check (one component, one kind) beside the rest when
+        there are several workers; what it records keeps its place in the report either way."""
+        child = Check(self.suite, self.name)
+        self.children.append(child)
+        if self.suite.spawn is None:
+            await part(child)
+        else:
+            self.suite.spawn(child, lambda: part(child))
 
     # -- requests --------------------------------------------------------------------------
 

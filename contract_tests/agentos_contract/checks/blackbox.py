@@ -3,8 +3,10 @@ factory_input that is not a JSON object, bad tokens, and (only when allowed) rea
 
 from __future__ import annotations
 
+from functools import partial
+
 from agentos_contract.checks.base import OMIT, Check, describe, unique
-from agentos_contract.discovery import KINDS, collection
+from agentos_contract.discovery import KINDS, Component, collection
 from agentos_contract.target import Answer
 
 # Fixed inputs no conforming server accepts, one per way of not being a JSON object.
@@ -85,33 +87,37 @@ async def non_object_input(check: Check) -> None:
         check.not_judged(("C33", "H04"), "the deployment lists no factories")
         return
     for component in factories + others:
-        samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
-        headers, _ = check.suite.caller()
-        for index, text in enumerate(samples):
-            stream: bool | None = (False, True, None)[index % 3]
-            answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
-            shown = {False: "stream=false", True: "stream=true", None: "stream omitted"}[stream]
+        await check.fork(partial(_not_objects_to, component=component))
+
+
+async def _not_objects_to(check: Check, component: Component) -> None:
+    samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
+    headers, _ = check.suite.caller()
+    for index, text in enumerate(samples):
+        stream: bool | None = (False, True, None)[index % 3]
+        answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
+        shown = {False: "stream=false", True: "stream=true", None: "stream omitted"}[stream]
+        check.record(
+            "C33",
+            answer.status == 400,
+            f"factory_input={text!r} ({shown}) answers 400",
+            describe(answer),
+            answer.exchange,
+            component=component.id,
+            status=answer.status,
+        )
+        if answer.status >= 400 or answer.failed:
             check.record(
-                "C33",
-                answer.status == 400,
-                f"factory_input={text!r} ({shown}) answers 400",
+                "H04",
+                error_shape_ok(answer),
+                f'a JSON {{"detail": ...}} error with {shown}',
                 describe(answer),
                 answer.exchange,
                 component=component.id,
-                status=answer.status,
+                stream=str(stream),
             )
-            if answer.status >= 400 or answer.failed:
-                check.record(
-                    "H04",
-                    error_shape_ok(answer),
-                    f'a JSON {{"detail": ...}} error with {shown}',
-                    describe(answer),
-                    answer.exchange,
-                    component=component.id,
-                    stream=str(stream),
-                )
-            if 200 <= answer.status < 300 and not component.is_probe:
-                break  # a broken server just ran a real factory: do not run it again
+        if 200 <= answer.status < 300 and not component.is_probe:
+            break  # a broken server just ran a real factory: do not run it again
 
 
 async def bad_tokens(check: Check) -> None:

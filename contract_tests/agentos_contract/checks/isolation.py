@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -94,12 +95,12 @@ async def tenant_isolation(check: Check) -> None:
     for kind in KINDS:
         echo = check.deployment.probe(kind, "echo")
         if echo is not None:
-            await _reads(check, echo, callers, owner)
-            await _session_writes(check, echo, callers, owner)
+            await check.fork(partial(_reads, echo=echo, callers=callers, owner_of=owner))
+            await check.fork(partial(_session_writes, echo=echo, callers=callers, owner_of=owner))
         pauser = check.deployment.probe(kind, "pause")
         if pauser is not None:
             for caller in callers:
-                await _acts_on_paused(check, pauser, caller, owner)
+                await check.fork(partial(_acts_on_paused, probe=pauser, caller=caller, owner_of=owner))
 
 
 Owner = tuple[dict[str, str], Identity]
@@ -346,7 +347,7 @@ async def ws_isolation(check: Check) -> None:
     # 1. A socket authenticated with a token that then expires: its next run must be refused.
     now = int(time.time())
     headers, identity = check.suite.credentials(
-        user_id=unique("contract-ws-expiry"), scopes=ALL_SCOPES, extra={"iat": now, "exp": now + 1}
+        user_id=unique("contract-ws-expiry"), scopes=ALL_SCOPES, extra={"iat": now, "exp": now + 4}
     )
     expires = identity.claims.get("exp")
     if not isinstance(expires, int) or expires > now + 30:
