@@ -108,7 +108,14 @@ class Proxy:
         stop: asyncio.Event,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        self._client = httpx.AsyncClient(base_url=self.upstream, timeout=None, trust_env=False)
+        # No keep-alive upstream: a connection the upstream closes while idle would fail the next
+        # request forwarded on it, and the proxy would show that as a fault it was never asked for.
+        self._client = httpx.AsyncClient(
+            base_url=self.upstream,
+            timeout=None,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
         server = await asyncio.start_server(self._connection, sock=sock, ssl=tls)
         started.set()
         try:
