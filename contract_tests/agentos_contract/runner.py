@@ -107,6 +107,8 @@ async def run_suite(
         runs_left=config.allow_runs,
         progress=progress,
     )
+    if config.issuer is not None:
+        config.issuer.bind_caller(suite.caller_user)
     progress(f"discovering {target.base_url} ...")
     try:
         suite.deployment, scopes = await _discover(suite)

@@ -86,6 +86,10 @@ class TokenIssuer(Protocol):
         """``count`` user ids whose tokens name different users (for checks of tenant isolation)."""
         ...
 
+    def bind_caller(self, user_id: str) -> None:
+        """``user_id`` is the run's own user, who sends every ordinary request."""
+        ...
+
     def describe(self) -> str: ...
 
 
@@ -128,6 +132,9 @@ class TokenMinter:
 
     def distinct_users(self, count: int, prefix: str) -> list[str]:
         return [f"{prefix}-{secrets.token_hex(6)}" for _ in range(count)]
+
+    def bind_caller(self, user_id: str) -> None:
+        return None  # every token is minted for exactly the user asked for
 
     def describe(self) -> str:
         return f"minted with the deployment's {self.algorithm} key"
@@ -297,6 +304,14 @@ class IdentityPool:
             self._assigned[requested] = identity
         return ids
 
+    def bind_caller(self, user_id: str) -> None:
+        """The run's own user is the given user with the most scopes: ordinary requests (WebSocket
+        runs among them, which agno refuses without a run scope) go out as a fully able user;
+        checks that need fewer scopes ask for another user."""
+        users = self._with_user("any")
+        if users:
+            self._assigned[user_id] = max(users, key=lambda i: len(self.claim_names.scope_set(i.claims)))
+
     def describe(self) -> str:
         return f"{len(self.identities)} identity tokens ({', '.join(i.name for i in self.identities)})"
 
@@ -370,6 +385,9 @@ class TokenCommand:
 
     def distinct_users(self, count: int, prefix: str) -> list[str]:
         return [f"{prefix}-{secrets.token_hex(6)}" for _ in range(count)]
+
+    def bind_caller(self, user_id: str) -> None:
+        return None
 
     def describe(self) -> str:
         return "issued by --token-command"
