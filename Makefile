@@ -1,16 +1,28 @@
-# The README's two commands. Both create .venv with `python3 -m venv` when it is
-# missing and install the project with pinned versions (constraints.txt).
-VENV ?= .venv
+# The README's two commands. Both create the venv when it is missing and install the
+# project with pinned versions (constraints.txt, per Python version where one pin cannot
+# serve them all).
+#
+# PYTHON picks the interpreter (default python3); any other gets a venv of its own, named
+# after its version, so `PYTHON=python3.10 make test` works in .venv-3.10 beside .venv.
+# scripts/find_python.sh finds pyenv's installed versions even when pyenv has not selected them.
+PYTHON ?= python3
+ifeq ($(origin VENV),undefined)
+  ifeq ($(PYTHON),python3)
+    VENV := .venv
+  else
+    VENV := .venv-$(shell scripts/find_python.sh --version $(PYTHON) 2>/dev/null || echo missing)
+  endif
+endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.agentos-installed
 CHECKED := sdk reference_server contract_tests stubs tests scripts
 
-.PHONY: demo test install
+.PHONY: demo test test-sdk-stubs install
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || python3 -m venv $(VENV)
+	@test -x $(PY) || { python=$$(scripts/find_python.sh $(PYTHON)) && echo "$(VENV): $$python" && "$$python" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24,<27"
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
@@ -26,3 +38,9 @@ test: $(STAMP)
 	$(VENV)/bin/mypy $(CHECKED)
 	@echo "hypothesis seed: $(HYPOTHESIS_SEED)"
 	$(VENV)/bin/pytest --hypothesis-seed=$(HYPOTHESIS_SEED)
+
+# The SDK and stubs tests alone: what CI runs on the oldest and newest supported Pythons
+# (PYTHON=python3.10 make test-sdk-stubs) beside the full `make test` on one.
+test-sdk-stubs: $(STAMP)
+	@echo "hypothesis seed: $(HYPOTHESIS_SEED)"
+	$(VENV)/bin/pytest --hypothesis-seed=$(HYPOTHESIS_SEED) tests/sdk tests/stubs

@@ -9,7 +9,16 @@ Pass criteria, checked afterwards against the server's SQLite file (read-only):
 - server memory is flat: after a warm-up fifth, the median RSS of the last third is within
   max(5 MB, 5%) of the first third's.
 
+With ``--slow-readers N`` and ``--slowloris N`` hostile clients run beside the well-behaved ones
+(``bench/hostile_clients.py``): streams started with a large message and never read, request
+heads trickled a byte a second, from a process of their own. The well-behaved load runs first
+alone (half the window: "calm") and then beside them (the whole window); ``/health`` is asked
+every 100 ms in both. Then the memory criterion is a bound instead of flatness (peak RSS at most
+``--max-rss-mb``, and back within 100 MB of where it started once they are gone), and ``/health``'s
+p99 and the well-behaved operations' p50 must stay within 5x of their calm figures.
+
     python -m bench.load_test [--quick] [--seconds 30] [--clients 8] [--out bench/results/load.json]
+        [--slow-readers 200 --slowloris 50 --slow-message-kib 1024 --stall-timeout 10]
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,10 +39,13 @@ from typing import Any
 
 from agentos_factories import AsyncClient, FactoryValidationError, RunCompleted, WorkflowCompleted
 from bench.db_audit import StoredRun, integrity, stored_runs
+from bench.hostile_clients import HostileLedger, health_probe
 from bench.measure import percentile
 from bench.report import table, verdict
-from bench.servers import Server, start_reference, stop
+from bench.servers import ROOT, Server, start_reference, stop
 
+# Hostile mode: /health's p99 and the well-behaved operations' p50 may grow this much at most.
+LATENCY_FACTOR = 5.0
 OPERATIONS = ("run", "stream", "invalid", "pause+continue", "pause+cancel", "team run", "workflow stream")
 
 
@@ -132,15 +145,104 @@ async def sample_memory(server: Server, deadline: float, samples: list[tuple[flo
         await asyncio.sleep(0.5)
 
 
-async def drive(server: Server, clients: int, seconds: float, ledger: Ledger) -> list[tuple[float, int]]:
+@dataclass(frozen=True)
+class Hostility:
+    slow_readers: int = 0
+    slowloris: int = 0
+    message_bytes: int = 1024 * 1024
+
+    @property
+    def any(self) -> bool:
+        return bool(self.slow_readers or self.slowloris)
+
+
+async def drive(
+    server: Server, clients: int, seconds: float, ledger: Ledger, hostile: HostileLedger | None = None
+) -> list[tuple[float, int]]:
     memory: list[tuple[float, int]] = []
     deadline = time.monotonic() + seconds
-    async with AsyncClient(server.base_url, timeout=30.0) as client:
+    probes = [health_probe(server.base_url, deadline, hostile)] if hostile is not None else []
+    async with AsyncClient(server.base_url, timeout=60.0) as client:
         await asyncio.gather(
             sample_memory(server, deadline, memory),
             *(worker(index, client, deadline, ledger) for index in range(clients)),
+            *probes,
         )
     return memory
+
+
+def settle(server: Server, timeout_s: float = 60.0) -> None:
+    """Wait until the server is idle (under 2% of a core over a second), at most ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        before = server.cpu_seconds()
+        time.sleep(1.0)
+        if server.cpu_seconds() - before < 0.02:
+            return
+
+
+def start_attack(server: Server, seconds: float, hostility: Hostility) -> subprocess.Popen[str]:
+    """The hostile clients, in a process of their own, for ``seconds``."""
+    command = [sys.executable, "-m", "bench.hostile_clients", "--port", str(server.port)]
+    command += ["--seconds", str(seconds), "--slow-readers", str(hostility.slow_readers)]
+    command += [
+        "--slowloris",
+        str(hostility.slowloris),
+        "--message-kib",
+        str(hostility.message_bytes // 1024),
+    ]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+
+
+def attack_report(process: subprocess.Popen[str], hostile: HostileLedger) -> None:
+    out, _ = process.communicate(timeout=120)
+    report = json.loads(out.strip().splitlines()[-1])
+    hostile.started.update(report["started"])
+    hostile.dropped.update(report["dropped"])
+
+
+def hostile_verdict(
+    hostile: HostileLedger,
+    calm: HostileLedger,
+    calm_latencies: dict[str, list[float]],
+    latencies: dict[str, list[float]],
+    memory: list[tuple[float, int]],
+    rss_before: int,
+    rss_after: int,
+    max_rss_mb: float,
+) -> dict[str, Any]:
+    """The hostile phase against the calm one: the same well-behaved load, measured side by side."""
+    health = hostile.health_ms or [float("inf")]
+    calm_health = calm.health_ms or [float("inf")]
+    peak = max(rss for _, rss in memory) / 2**20
+    calm_all = [value for values in calm_latencies.values() for value in values]
+    hostile_all = [value for values in latencies.values() for value in values]
+    health_ratio = percentile(health, 0.99) / percentile(calm_health, 0.99)
+    p50_ratio = statistics.median(hostile_all) / statistics.median(calm_all)
+    p99_ratio = percentile(hostile_all, 0.99) / percentile(calm_all, 0.99)
+    return {
+        "started": dict(hostile.started),
+        "dropped": dict(hostile.dropped),
+        "health_calm_ms": [statistics.median(calm_health), percentile(calm_health, 0.99)],
+        "health_ms": [statistics.median(health), percentile(health, 0.99), max(health)],
+        "health_p99_ratio": health_ratio,
+        "health_failures": hostile.health_failures + calm.health_failures,
+        "operations_calm_ms": [statistics.median(calm_all) * 1000, percentile(calm_all, 0.99) * 1000],
+        "operations_ms": [statistics.median(hostile_all) * 1000, percentile(hostile_all, 0.99) * 1000],
+        "operations_p50_ratio": p50_ratio,
+        "operations_p99_ratio": p99_ratio,
+        "latency_within_bound": (
+            health_ratio <= LATENCY_FACTOR
+            and p50_ratio <= LATENCY_FACTOR
+            and not hostile.health_failures
+            and not calm.health_failures
+        ),
+        "rss_before_mb": rss_before / 2**20,
+        "rss_peak_mb": peak,
+        "rss_after_mb": rss_after / 2**20,
+        "max_rss_mb": max_rss_mb,
+        "memory_bounded": peak <= max_rss_mb and rss_after <= rss_before + 100 * 2**20,
+    }
 
 
 def memory_verdict(samples: list[tuple[float, int]]) -> dict[str, Any]:
@@ -250,7 +352,45 @@ def markdown(result: dict[str, Any]) -> str:
         f"({result['operations_done'] / result['seconds']:.0f}/s)."
     )
     samples = "".join(f"\n- `{sample}`" for sample in result["unexpected_samples"])
-    return f"{header}\n\n{operations}\n\n{checks}{samples}"
+    return f"{header}\n\n{operations}\n\n{checks}{samples}{hostile_markdown(result)}"
+
+
+def hostile_markdown(result: dict[str, Any]) -> str:
+    found = result.get("hostile")
+    if not found:
+        return ""
+    started = ", ".join(
+        f"{name} {count} ({found['dropped'].get(name, 0)})" for name, count in found["started"].items()
+    )
+    rows = [
+        ["hostile clients started (dropped by the server)", started or "none", "-"],
+        [
+            "/health p50 / p99 ms: calm -> hostile (p99 ratio)",
+            f"{found['health_calm_ms'][0]:.1f} / {found['health_calm_ms'][1]:.1f} -> "
+            f"{found['health_ms'][0]:.1f} / {found['health_ms'][1]:.1f} ({found['health_p99_ratio']:.2f}x);"
+            f" {found['health_failures']} failed",
+            "-",
+        ],
+        [
+            "well-behaved operations p50 / p99 ms: calm -> hostile (ratios)",
+            f"{found['operations_calm_ms'][0]:.1f} / {found['operations_calm_ms'][1]:.1f} -> "
+            f"{found['operations_ms'][0]:.1f} / {found['operations_ms'][1]:.1f}"
+            f" ({found['operations_p50_ratio']:.2f}x / {found['operations_p99_ratio']:.2f}x)",
+            "-",
+        ],
+        [
+            f"/health p99 and operations p50 within {LATENCY_FACTOR:g}x of calm",
+            "",
+            verdict(found["latency_within_bound"]),
+        ],
+        [
+            "server RSS before / peak / after they left (MB)",
+            f"{found['rss_before_mb']:.1f} / {found['rss_peak_mb']:.1f} / {found['rss_after_mb']:.1f}"
+            f" (bound {found['max_rss_mb']:.0f}; after within 100 of before)",
+            verdict(found["memory_bounded"]),
+        ],
+    ]
+    return "\n\n" + table(["hostile load", "figure", "passed"], rows)
 
 
 def passed(result: dict[str, Any]) -> bool:
@@ -261,7 +401,11 @@ def passed(result: dict[str, Any]) -> bool:
         and not (found["missing_count"] or found["wrong_status_count"] or found["corrupted_count"])
         and not found["left_running_count"]
         and found["integrity"] == "ok"
-        and result["memory"]["flat"]
+        and (
+            result["memory"]["flat"]
+            if "hostile" not in result
+            else result["hostile"]["memory_bounded"] and result["hostile"]["latency_within_bound"]
+        )
     )
 
 
@@ -271,14 +415,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--slow-readers", type=int, default=0, help="clients that never read their stream")
+    parser.add_argument("--slowloris", type=int, default=0, help="clients trickling request heads")
+    parser.add_argument("--slow-message-kib", type=int, default=1024, help="a slow reader's message size")
+    parser.add_argument("--stall-timeout", type=float, help="the server's --stall-timeout (default: its own)")
+    parser.add_argument(
+        "--max-rss-mb", type=float, default=1024.0, help="peak server RSS allowed with hostiles"
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (10.0 if args.quick else 30.0)
     ledger = Ledger()
+    hostility = Hostility(args.slow_readers, args.slowloris, args.slow_message_kib * 1024)
+    hostile = HostileLedger()
+    options = ["--stall-timeout", str(args.stall_timeout)] if args.stall_timeout else []
     with tempfile.TemporaryDirectory(prefix="agentos-load-") as tmp:
         db = Path(tmp) / "load.sqlite3"
-        server = start_reference(Path(tmp), db=db)
+        server = start_reference(Path(tmp), db=db, options=options)
         try:
-            memory = asyncio.run(drive(server, args.clients, seconds, ledger))
+            rss_before = server.rss_bytes()
+            calm, hostile = HostileLedger(), HostileLedger()
+            calm_latencies: dict[str, list[float]] = {}
+            if hostility.any:
+                # The same well-behaved load first without, then with the hostile clients.
+                asyncio.run(drive(server, args.clients, seconds / 2, ledger, calm))
+                calm_latencies = ledger.latencies
+                ledger.latencies = {op: [] for op in OPERATIONS}
+                attackers = start_attack(server, seconds, hostility)
+                memory = asyncio.run(drive(server, args.clients, seconds, ledger, hostile))
+                attack_report(attackers, hostile)
+                settle(server)  # the hostile clients are gone; the server finishes what they left
+            else:
+                memory = asyncio.run(drive(server, args.clients, seconds, ledger))
+            rss_after = server.rss_bytes()
         finally:
             stop(server)
         result: dict[str, Any] = {
@@ -293,6 +461,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "memory": memory_verdict(memory),
             "audit": audit(db, ledger),
         }
+        if hostility.any:
+            result["hostile"] = hostile_verdict(
+                hostile,
+                calm,
+                calm_latencies,
+                ledger.latencies,
+                memory,
+                rss_before,
+                rss_after,
+                args.max_rss_mb,
+            )
     result["passed"] = passed(result)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,11 @@ SECTIONS = [
     ("SDK import", "import_bench", ["--out", "{out}/import.json"]),
     ("Contract suite: full spec run", "contract_bench", ["--out", "{out}/contract.json"]),
     ("Load: 8 clients, mixed operations", "load_test", ["--out", "{out}/load.json"]),
+    (
+        "Load beside hostile clients: 200 slow readers, 50 slowloris",
+        "load_test",
+        ["--slow-readers", "200", "--slowloris", "50", "--out", "{out}/load-hostile.json"],
+    ),
     ("Restart mid-load: SIGKILL and SIGTERM", "restart_test", ["--out", "{out}/restart.json"]),
 ]
 

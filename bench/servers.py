@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,12 +140,20 @@ def _spawn_with_socket(
 
 
 def start_reference(
-    workdir: Path, *, jwt: bool = False, name: str = "reference", db: Path | None = None, port: int = 0
+    workdir: Path,
+    *,
+    jwt: bool = False,
+    name: str = "reference",
+    db: Path | None = None,
+    port: int = 0,
+    options: Sequence[str] = (),
 ) -> Server:
-    """The reference server's CLI app on an inherited socket (``bench/reference_app.py``)."""
+    """The reference server's CLI app on an inherited socket (``bench/reference_app.py``);
+    ``options`` are more of its flags (``--stall-timeout 5``)."""
     secret = secrets.token_urlsafe(48) if jwt else None
     env = _environment()
     argv = [sys.executable, "-m", "bench.reference_app", "--db", str(db or workdir / f"{name}.sqlite3")]
+    argv += list(options)
     if secret is not None:
         env["BENCH_REFERENCE_JWT_SECRET"] = secret
         argv += ["--jwt-secret-env", "BENCH_REFERENCE_JWT_SECRET"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agentos_contract.spec import HTTP_RUN_MODES, RUN_MODES, RunMode
+
 REFERENCE = "factories-reference.txt"
 GUIDE = "agent-factory-guide.txt"
 HOUSE = "house rule"
@@ -28,18 +30,40 @@ class Clause:
     quote: str
     wire: bool
     needs_probes: bool
-    checks: tuple[str, ...] = ()
     test_nodes: tuple[str, ...] = ()
     # Why a house rule exists where the spec is silent (empty for the spec's own clauses).
     reason: str = ""
+    # The run modes (spec.RunMode) the clause applies to and is judged in; empty when it is not
+    # about a run (discovery, tokens, reads, ...).
+    modes: tuple[RunMode, ...] = ()
+    # Why no deployment can show it over the wire (library-only clauses, ``wire=False``).
+    library_reason: str = ""
 
     @property
     def house(self) -> bool:
         return self.source == HOUSE
 
+    @property
+    def checks(self) -> tuple[str, ...]:
+        """The checks that declared this clause (``checks.registry``): derived, never written twice."""
+        from agentos_contract.checks.registry import checks_judging
+
+        return checks_judging(self.id)
+
 
 def _lib(*names: str) -> tuple[str, ...]:
     return tuple(f"{_LIBRARY_TESTS}::{name}" for name in names)
+
+
+# A test id alone names a path that exists in a checkout, not in a pip-installed package.
+TESTS_LOCATION = (
+    "agentos-factories' own test suite (in its source repository or sdist, not the installed package)"
+)
+
+
+def judged_by_tests(clause: Clause) -> str:
+    """Where a clause is judged by the project's tests, in words a pip user can follow."""
+    return f"{TESTS_LOCATION}: {', '.join(clause.test_nodes)}"
 
 
 CLAUSES: tuple[Clause, ...] = (
@@ -50,7 +74,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Stable handle used in API URLs (e.g. POST /agents/{id}/runs).",
         wire=True,
         needs_probes=False,
-        checks=("discovery-lookup",),
     ),
     Clause(
         "C02",
@@ -59,7 +82,6 @@ CLAUSES: tuple[Clause, ...] = (
         "The produced component’s id is enforced to match this.",
         wire=True,
         needs_probes=True,
-        checks=("id-enforcement",),
     ),
     Clause(
         "C03",
@@ -69,17 +91,20 @@ CLAUSES: tuple[Clause, ...] = (
         wire=False,
         needs_probes=False,
         test_nodes=_lib("test_c03_empty_id_raises_value_error", "test_c03_c05_reference_constructor_errors"),
+        library_reason="a factory with an empty id is refused by its constructor, before any deployment "
+        "starts: there is nothing to send a request to",
     ),
     Clause(
         "C04",
         "The factory's db is the fallback for a falsy component db",
         REFERENCE,
         "Used as the fallback db if the produced component’s db attribute is falsy.",
-        wire=False,
-        needs_probes=False,
+        wire=True,
+        needs_probes=True,
         test_nodes=_lib(
             "test_c04_factory_db_fills_a_falsy_component_db", "test_c04_c10_reference_post_resolve"
         ),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C05",
@@ -89,6 +114,7 @@ CLAUSES: tuple[Clause, ...] = (
         wire=False,
         needs_probes=False,
         test_nodes=_lib("test_c05_db_none_raises_value_error", "test_c03_c05_reference_constructor_errors"),
+        library_reason="a factory without a db is refused by its constructor, before any deployment starts",
     ),
     Clause(
         "C06",
@@ -97,7 +123,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Callable invoked on every run-scoped request. Returns a fresh component of type T.",
         wire=True,
         needs_probes=True,
-        checks=("ledger-every-request",),
     ),
     Clause(
         "C07",
@@ -107,7 +132,7 @@ CLAUSES: tuple[Clause, ...] = (
         "coroutine and awaits it on every request.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C08",
@@ -117,7 +142,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Optional[str] | None | Description for UI discovery.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C09",
@@ -127,20 +151,20 @@ CLAUSES: tuple[Clause, ...] = (
         "Used for validation and OpenAPI schema generation.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C10",
-        "Post-resolve: id, db, store_events=True, initialize",
+        "Post-resolve sets store_events=True: per-step run events persist on the run output",
         REFERENCE,
         "id to match the factory’s id, fills the component’s db from the factory if unset, sets "
         "store_events=True so per-step run events persist on the run output, and runs the "
         "component-specific initialize_*().",
-        wire=False,
-        needs_probes=False,
+        wire=True,
+        needs_probes=True,
         test_nodes=_lib(
             "test_c10_post_resolve_sets_id_db_and_store_events", "test_c04_c10_reference_post_resolve"
         ),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C11",
@@ -154,6 +178,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c11_factories_share_the_base_constructor",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="which class a factory is and which constructor it shares are Python facts; over the "
+        "wire the three kinds are judged alike by every other clause",
     ),
     Clause(
         "C12",
@@ -162,7 +188,7 @@ CLAUSES: tuple[Clause, ...] = (
         "AgentOS passes a RequestContext as the sole argument to every factory call.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C13",
@@ -172,7 +198,7 @@ CLAUSES: tuple[Clause, ...] = (
         "the typed fields.",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C14",
@@ -183,7 +209,6 @@ CLAUSES: tuple[Clause, ...] = (
         "that has verified the request, never by client input.",
         wire=True,
         needs_probes=True,
-        checks=("smuggling",),
     ),
     Clause(
         "C15",
@@ -193,7 +218,6 @@ CLAUSES: tuple[Clause, ...] = (
         "verified middleware (e.g. JWTMiddleware).",
         wire=True,
         needs_probes=True,
-        checks=("trusted-from-token",),
     ),
     Clause(
         "C16",
@@ -202,7 +226,6 @@ CLAUSES: tuple[Clause, ...] = (
         "trusted.scopes | frozenset[str] | request.state.scopes | RBAC scopes set by verified middleware.",
         wire=True,
         needs_probes=True,
-        checks=("trusted-from-token",),
     ),
     Clause(
         "C17",
@@ -213,7 +236,7 @@ CLAUSES: tuple[Clause, ...] = (
         "claim). Wins if present.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "ws-identity"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C18",
@@ -222,7 +245,7 @@ CLAUSES: tuple[Clause, ...] = (
         "On POST /runs, if both are set and disagree, the form value is overridden and a warning is logged.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C19",
@@ -231,7 +254,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Explicit form field on the run request. Used only when no verified value is set.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "ws-identity"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C20",
@@ -241,7 +264,7 @@ CLAUSES: tuple[Clause, ...] = (
         "fallback [...] None.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=RUN_MODES,
     ),
     Clause(
         "C21",
@@ -250,7 +273,7 @@ CLAUSES: tuple[Clause, ...] = (
         "user_id and session_id follow the same precedence as the prototype path.",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix",),
+        modes=("json",),
     ),
     Clause(
         "C22",
@@ -259,7 +282,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Caller identity. JWT claims reach this field only via JWTMiddleware setting request.state.user_id.",
         wire=True,
         needs_probes=True,
-        checks=("smuggling",),
     ),
     Clause(
         "C23",
@@ -269,7 +291,7 @@ CLAUSES: tuple[Clause, ...] = (
         "factory_input as a JSON string in the run request",
         wire=True,
         needs_probes=True,
-        checks=("valid-input",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C24",
@@ -278,7 +300,6 @@ CLAUSES: tuple[Clause, ...] = (
         "POST /workflows/{id}/runs/{run_id}/continue | Form field",
         wire=True,
         needs_probes=True,
-        checks=("continue-workflow",),
     ),
     Clause(
         "C25",
@@ -287,7 +308,6 @@ CLAUSES: tuple[Clause, ...] = (
         "GET /workflows/{id}/runs/{run_id} | Query parameter",
         wire=True,
         needs_probes=True,
-        checks=("workflow-get-routes",),
     ),
     Clause(
         "C26",
@@ -296,7 +316,6 @@ CLAUSES: tuple[Clause, ...] = (
         "GET /workflows/{id}/runs | Query parameter",
         wire=True,
         needs_probes=True,
-        checks=("workflow-get-routes",),
     ),
     Clause(
         "C27",
@@ -305,7 +324,6 @@ CLAUSES: tuple[Clause, ...] = (
         "WS /workflows/{id}/ws | JSON field in the message body",
         wire=True,
         needs_probes=True,
-        checks=("ws-run",),
     ),
     Clause(
         "C28",
@@ -315,7 +333,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Not read. The factory re-runs with ctx.input=None.",
         wire=True,
         needs_probes=True,
-        checks=("continue-agent-team",),
     ),
     Clause(
         "C29",
@@ -324,7 +341,6 @@ CLAUSES: tuple[Clause, ...] = (
         "POST .../cancel | Not read. The factory is not invoked.",
         wire=True,
         needs_probes=True,
-        checks=("cancel",),
     ),
     Clause(
         "C30",
@@ -333,7 +349,7 @@ CLAUSES: tuple[Clause, ...] = (
         "input_schema=SomeModel | ctx.input is a validated SomeModel instance.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input", "omitted-input"),
+        modes=("json", "sse"),
     ),
     Clause(
         "C31",
@@ -343,7 +359,7 @@ CLAUSES: tuple[Clause, ...] = (
         "failed validation against input_schema. Raised automatically by AgentOS.",
         wire=True,
         needs_probes=False,
-        checks=("invalid-input", "ws-validation"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C32",
@@ -352,7 +368,7 @@ CLAUSES: tuple[Clause, ...] = (
         "No input_schema | ctx.input is the parsed dict or None.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C33",
@@ -361,7 +377,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Validated against the factory’s input_schema if set. Otherwise the parsed JSON object or None.",
         wire=True,
         needs_probes=False,
-        checks=("non-object-input", "invalid-input", "ws-validation"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C34",
@@ -372,7 +388,7 @@ CLAUSES: tuple[Clause, ...] = (
         "otherwise.",
         wire=True,
         needs_probes=True,
-        checks=("omitted-input",),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C35",
@@ -381,7 +397,7 @@ CLAUSES: tuple[Clause, ...] = (
         "Without an input_schema, omitted factory_input leaves ctx.input as None.",
         wire=True,
         needs_probes=True,
-        checks=("omitted-input",),
+        modes=("json", "sse"),
     ),
     Clause(
         "C36",
@@ -391,7 +407,7 @@ CLAUSES: tuple[Clause, ...] = (
         "before the factory runs.",
         wire=True,
         needs_probes=True,
-        checks=("valid-input", "allowed-runs"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C37",
@@ -400,7 +416,7 @@ CLAUSES: tuple[Clause, ...] = (
         "If factory_input does not validate, AgentOS returns 400 before the factory runs.",
         wire=True,
         needs_probes=True,
-        checks=("invalid-input", "validation-before-permission"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "C38",
@@ -411,7 +427,7 @@ CLAUSES: tuple[Clause, ...] = (
         "callers with HTTP 403.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C39",
@@ -420,7 +436,7 @@ CLAUSES: tuple[Clause, ...] = (
         "FactoryError | 500 | Base for all factory errors.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C40",
@@ -429,7 +445,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A bad return type [...] surfaces as 500.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C41",
@@ -438,7 +454,7 @@ CLAUSES: tuple[Clause, ...] = (
         "any uncaught exception inside the factory surfaces as 500.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table", "ws-errors"),
+        modes=RUN_MODES,
     ),
     Clause(
         "C42",
@@ -451,6 +467,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c42_sync_invocation_of_an_async_factory_is_a_factory_error",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="every HTTP and WebSocket route awaits the factory (resolve_async), so a sync "
+        "invocation of an async factory cannot be caused by a request (wire notes 2.11)",
     ),
     Clause(
         "C43",
@@ -463,6 +481,8 @@ CLAUSES: tuple[Clause, ...] = (
             "test_c43_factory_exceptions_inherit_from_factory_error",
             "test_c11_c42_c43_reference_classes_and_sync_invocation",
         ),
+        library_reason="inheritance is a Python fact; its consequence on the wire, subclasses mapped like "
+        "their base class, is judged by C38, C39 and C47 with the raise-probes",
     ),
     Clause(
         "C44",
@@ -473,7 +493,6 @@ CLAUSES: tuple[Clause, ...] = (
         "falls back to event-buffer / DB lookup.",
         wire=True,
         needs_probes=True,
-        checks=("ws-continue",),
         test_nodes=_lib("test_c44_lookup_without_context_raises_factory_context_required"),
     ),
     Clause(
@@ -483,7 +502,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Register it in AgentOS(agents=[...]) alongside any prototype agents.",
         wire=True,
         needs_probes=True,
-        checks=("probe-discovery",),
     ),
     Clause(
         "C46",
@@ -494,7 +512,16 @@ CLAUSES: tuple[Clause, ...] = (
         "\\ -F 'user_id=tenant_42' \\ -F 'stream=false'",
         wire=True,
         needs_probes=True,
-        checks=("echo-run",),
+    ),
+    Clause(
+        "C47",
+        "A FactoryValidationError the factory raises itself gives 400",
+        REFERENCE,
+        "The router maps them to HTTP status codes:  [...] FactoryValidationError | 400 | "
+        "factory_input failed validation against input_schema.",
+        wire=True,
+        needs_probes=True,
+        modes=RUN_MODES,
     ),
     Clause(
         "H01",
@@ -503,7 +530,6 @@ CLAUSES: tuple[Clause, ...] = (
         "Unknown component ids (and unknown run ids once the factory resolved) answer 404.",
         wire=True,
         needs_probes=False,
-        checks=("unknown-ids",),
     ),
     Clause(
         "H02",
@@ -512,7 +538,7 @@ CLAUSES: tuple[Clause, ...] = (
         "A 500 body names the failure class, never str(exc) of the factory's exception.",
         wire=True,
         needs_probes=True,
-        checks=("exception-table",),
+        modes=RUN_MODES,
     ),
     Clause(
         "H03",
@@ -521,7 +547,6 @@ CLAUSES: tuple[Clause, ...] = (
         "A malformed, wrongly signed, expired or alg=none bearer token answers 401.",
         wire=True,
         needs_probes=False,
-        checks=("bad-tokens",),
     ),
     Clause(
         "H04",
@@ -531,7 +556,7 @@ CLAUSES: tuple[Clause, ...] = (
         "or stream omitted, never an SSE stream.",
         wire=True,
         needs_probes=False,
-        checks=("non-object-input", "exception-table"),
+        modes=HTTP_RUN_MODES,
     ),
     Clause(
         "H05",
@@ -542,7 +567,6 @@ CLAUSES: tuple[Clause, ...] = (
         "afterwards (read back as its owner).",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="Factories exist so that one deployment serves many tenants (the guide's first "
         "example builds a per-tenant assistant from ctx.user_id); a tenant that can read, cancel or "
         "even detect another's runs defeats that, whatever the factory does.",
@@ -556,7 +580,6 @@ CLAUSES: tuple[Clause, ...] = (
         "run; a deployment may refuse such callers outright (401 or 403).",
         wire=True,
         needs_probes=True,
-        checks=("identity-matrix", "smuggling", "ws-identity", "tenant-isolation"),
         reason="Factories exist so that one deployment serves many tenants. A token without a user names "
         "no tenant, so "
         "it must not reach any tenant's runs; agno's user_isolation=True refuses it with 403.",
@@ -569,7 +592,6 @@ CLAUSES: tuple[Clause, ...] = (
         "another caller tried, the owner's paused run stays paused and its owner's continue completes it.",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="A run's stored user_id is how its owner finds it again and how every later read is "
         "authorized; a request that rewrites it hands the run to someone else.",
     ),
@@ -581,7 +603,6 @@ CLAUSES: tuple[Clause, ...] = (
         "callers post with its session_id never appear in its owner's listing.",
         wire=True,
         needs_probes=True,
-        checks=("tenant-isolation",),
         reason="A session is a tenant's conversation history; runs written into it by others would be "
         "read back to the owner's model as if the owner had said them.",
     ),
@@ -593,7 +614,6 @@ CLAUSES: tuple[Clause, ...] = (
         "their own RequestContext (at least 32 interleaved requests across kinds, streamed and not).",
         wire=True,
         needs_probes=True,
-        checks=("concurrent-contexts",),
         reason="The spec builds a fresh component per request; a server or factory that reuses a built "
         "component or context across requests shows one tenant another's identity or input.",
     ),
@@ -606,7 +626,6 @@ CLAUSES: tuple[Clause, ...] = (
         "that authenticated a socket has expired, the socket runs nothing more.",
         wire=True,
         needs_probes=True,
-        checks=("ws-isolation",),
         reason="A socket outlives the token it was opened with; if it is checked only once, a revoked "
         "or expired credential keeps running factories as its user for as long as the socket stays open.",
     ),
@@ -621,3 +640,8 @@ def clauses_judged_by(check: str) -> tuple[str, ...]:
 
 def all_check_names(clauses: Iterable[Clause] = CLAUSES) -> frozenset[str]:
     return frozenset(name for clause in clauses for name in clause.checks)
+
+
+def library_only(clauses: Iterable[Clause] = CLAUSES) -> tuple[Clause, ...]:
+    """The clauses no deployment can show over the wire (judged by unit tests alone)."""
+    return tuple(clause for clause in clauses if not clause.wire)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from agentos_contract import inputs
-from agentos_contract.clauses import CLAUSES
+from agentos_contract.clauses import CLAUSES, judged_by_tests
 from agentos_contract.config import (
     ConfigError,
     Connection,
@@ -114,12 +114,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _list_clauses() -> None:
     for clause in CLAUSES:
-        how = ", ".join(clause.checks) if clause.wire else "unit tests: " + ", ".join(clause.test_nodes)
+        how = ", ".join(clause.checks) if clause.wire else judged_by_tests(clause)
         print(f"{clause.id} {clause.title} [{clause.source}]" + (" (house rule)" if clause.house else ""))
         print(f'     "{clause.quote}"')
         if clause.reason:
             print(f"     why: {clause.reason}")
         print(f"     probes: {'yes' if clause.needs_probes else 'no'}; judged by: {how}")
+        if clause.modes:
+            print(f"     run modes: {', '.join(clause.modes)}")
+        if clause.library_reason:
+            print(f"     not over the wire: {clause.library_reason}")
 
 
 def _list_profiles() -> None:

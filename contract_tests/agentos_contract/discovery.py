@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from agentos_contract.spec import KINDS, RUN_SCOPES, Kind, collection, component_path
 from agentos_contract.target import Target
 
-Kind = Literal["agent", "team", "workflow"]
-KINDS: tuple[Kind, ...] = ("agent", "team", "workflow")
-PROBE_MARKER = "agentos-contract probe v1"
-SCOPES: Mapping[Kind, str] = {"agent": "agents:run", "team": "teams:run", "workflow": "workflows:run"}
+__all__ = [
+    "KINDS",
+    "PROBE_MARKER",
+    "SCOPES",
+    "Component",
+    "Deployment",
+    "DiscoveryError",
+    "Kind",
+    "collection",
+]
+
+# Probe descriptions start with "agentos-contract probe v<N>" (docs/probe-protocol.md section 1).
+PROBE_MARKER = "agentos-contract probe v"
+_PROBE_VERSION = re.compile(r"agentos-contract probe v(\d+)\b")
+SCOPES = RUN_SCOPES
 
 
 class DiscoveryError(Exception):
@@ -21,10 +34,6 @@ class DiscoveryError(Exception):
     def __init__(self, message: str, status: int = 0) -> None:
         super().__init__(message)
         self.status = status
-
-
-def collection(kind: Kind) -> str:
-    return f"/{kind}s"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,13 @@ class Component:
 
     @property
     def path(self) -> str:
-        return f"{collection(self.kind)}/{self.id}"
+        return component_path(self.kind, self.id)
+
+    @property
+    def probe_version(self) -> int:
+        """The probe protocol version its description states (0 when it is not a probe)."""
+        match = _PROBE_VERSION.match(self.description or "")
+        return int(match.group(1)) if match and self.id.startswith("probe-") else 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,12 @@ class Deployment:
     def probed(self) -> bool:
         echo = self.get("agent", "probe-agent-echo")
         return echo is not None and echo.is_probe
+
+    @property
+    def probe_version(self) -> int:
+        """The probe protocol version the deployment serves (0 without probes)."""
+        echo = self.get("agent", "probe-agent-echo")
+        return echo.probe_version if echo is not None and echo.is_probe else 0
 
     def get(self, kind: Kind, component_id: str) -> Component | None:
         return next((c for c in self.components if c.kind == kind and c.id == component_id), None)

@@ -28,7 +28,7 @@ def parse_echo(content: Any) -> Echo | None:
     if isinstance(content, str):
         try:
             document = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if not isinstance(document, dict) or document.get("agentos_contract_probe") != 1:
         return None

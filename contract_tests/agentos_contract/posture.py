@@ -14,19 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agentos_contract.discovery import SCOPES
+from agentos_contract.spec import RBAC_SCOPES, REFUSALS
 
-# Scopes an RBAC deployment may ask of ordinary requests (agno's default scope mappings); sent by
-# the suite's own user only when the deployment turned out to enforce scopes on discovery.
-RBAC_SCOPES = (
-    "agents:read",
-    "teams:read",
-    "workflows:read",
-    "sessions:read",
-    "sessions:write",
-    *SCOPES.values(),
-)
-REFUSALS = (401, 403)
+__all__ = ["NO_USER_REFUSED", "RBAC_SCOPES", "REFUSALS", "UNASKED", "Finding", "Posture"]
 NO_USER_REFUSED = (
     "the deployment refuses tokens without a user (as tenant isolation asks): the form fallback, "
     "which applies only when no verified user is set, cannot be reached with a token"

@@ -125,11 +125,32 @@ AGNO_3_1 = (
         {"check": "ws-errors", "frame_status": None, "error": {"contains": "Factory error"}},
     ),
     Deviation(
+        "agno-3.1/3g",
+        "C47",
+        "agno 3.1.10 reports a FactoryValidationError the factory raised on the WebSocket as "
+        "'Factory error: ...' without a status, so it is not a 400.",
+        {"check": "ws-errors", "frame_status": None, "error": {"contains": "Factory error"}},
+    ),
+    Deviation(
+        "agno-3.1/3h",
+        "C41",
+        "agno 3.1.10 formats a WebSocket factory failure with str(exc): for an exception whose str() "
+        "raises, the error frame carries that second exception's text and no status.",
+        {"check": "ws-errors", "frame_status": None, "raised": "unprintable"},
+    ),
+    Deviation(
+        "agno-3.1/3i",
+        "H02",
+        "agno 3.1.10's WebSocket error frame is 'Factory error: <str(exc)>' for every factory "
+        "failure, FactoryError included: the exception text HTTP hides reaches the client.",
+        {"check": "ws-errors", "leaked": True, "error": {"contains": "Factory error"}},
+    ),
+    Deviation(
         "agno-3.1/4a",
         "C17",
         "agno 3.1.10 ignores the verified session_id claim on the WebSocket and uses the "
-        "message's session_id.",
-        {"check": "ws-identity", "field": "session_id", "observed_source": "form"},
+        "message's session_id (None when the message has none).",
+        {"check": "ws-identity", "field": "session_id", "observed_source": ["form", "none"]},
     ),
     Deviation(
         "agno-3.1/4b",
@@ -177,8 +198,37 @@ AGNO_3_1 = (
         "agno-3.1/10",
         "H02",
         "agno 3.1.10 answers a plain exception raised in a factory with 500 'Error in <kind> "
-        "factory: <str(exc)>', leaking the exception text (FactoryError texts stay hidden).",
-        {"check": "exception-table", "probe_behaviour": "crash", "leaked": True},
+        "factory: <str(exc)>', leaking the exception text (FactoryError texts stay hidden), in every "
+        "run mode (stream=false, stream=true, background=true).",
+        {
+            "check": "exception-table",
+            "leaked": True,
+            "raised": ["RuntimeError", "ValueError", "KeyError", "TypeError", "AssertionError"],
+        },
+    ),
+    # Measured for the suite's probe protocol v2 (docs/agno-compat.md, "Probe protocol v2").
+    Deviation(
+        "agno-3.1/ev1",
+        "C10",
+        "agno 3.1.10 keeps a factory run's per-step events only when the run was streamed: after a "
+        "stream=false run (and a background run) the stored run's events is [] although the factory "
+        "set store_events=True.",
+        {"check": "stored-runs", "mode": ["json", "background"], "events": "empty"},
+    ),
+    Deviation(
+        "agno-3.1/json1",
+        "C33",
+        "agno 3.1.10 parses factory_input with json.loads and catches only JSONDecodeError and "
+        "TypeError: a number with more digits than Python's int parser takes (ValueError) is a 500 "
+        "'Internal server error (ValueError)', not a 400.",
+        {"check": "edge-corpus", "edge": "overflowing integer", "status": 500},
+    ),
+    Deviation(
+        "agno-3.1/json2",
+        "C33",
+        "agno 3.1.10 answers factory_input nested deeper than Python's recursion limit with a 500 "
+        "'Internal server error (RecursionError)', not a 400.",
+        {"check": "edge-corpus", "edge": "deep nesting", "status": 500},
     ),
     # Tenant isolation (wire-notes section 12): agno keeps tenants apart only with
     # user_isolation=True, which defaults to off. Accepted only where the run found isolation off;

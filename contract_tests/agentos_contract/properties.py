@@ -10,6 +10,7 @@ property at once without being mistaken for a failure.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,16 @@ from agentos_contract.target import BudgetExhausted, TargetUnreachable
 T = TypeVar("T")
 
 _BLOB = re.compile(r"@reproduce_failure\((.*?)\)")
+
+
+def derive_seed(seed: int, property_name: str) -> int:
+    """The seed one property draws from: the run's ``--seed`` and the property's name, hashed.
+
+    Each property gets its own stream of examples, so a seed that happens to draw nothing
+    interesting for one factory's property says nothing about the others; the same ``--seed``
+    always derives the same seeds, so a report's rerun line replays every property."""
+    digest = hashlib.sha256(f"{seed}:{property_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 class _PropertyFailed(Exception):

@@ -41,6 +41,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(group.addoption, prefix=PREFIX)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("agentos_url") is None:
+        return
+    from agentos_contract._console import EXIT_CANNOT_RUN, missing_extra_message
+
+    message = missing_extra_message("the agentos-contract pytest plugin (--agentos-url)")
+    if message is not None:  # exit 2 with the pip line, as the console script does
+        pytest.exit(message, returncode=EXIT_CANNOT_RUN)
+
+
 class ContractViolation(Exception):
     pass
 

@@ -56,7 +56,7 @@ def _describe_observation(observation: Observation, result: RunResult, indent: s
         blob = observation.replay.blob or "(no blob: the failure was not reproducible)"
         lines.append(
             f"{indent}hypothesis: property {observation.replay.property_name}, "
-            f"seed {observation.replay.seed}; {blob}"
+            f"seed {observation.replay.seed} (derived from --seed {result.config.seed}); {blob}"
         )
         lines.append(f"{indent}rerun:    agentos-contract check --url {result.target} {_rerun_hint(result)}")
     return lines

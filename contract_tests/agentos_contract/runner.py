@@ -10,7 +10,7 @@ import anyio
 from agentos_contract.checks import CHECKS, CheckSpec
 from agentos_contract.checks.base import Check, Suite
 from agentos_contract.checks.posture import find_posture
-from agentos_contract.clauses import CLAUSES, clauses_judged_by
+from agentos_contract.clauses import CLAUSES
 from agentos_contract.config import SuiteConfig
 from agentos_contract.discovery import Deployment, DiscoveryError, discover
 from agentos_contract.model import Verdict
@@ -77,6 +77,11 @@ def _missing_requirement(spec: CheckSpec, suite: Suite) -> str | None:
     config = suite.config
     if spec.needs_probes and not suite.deployment.probed:
         return "the deployment has no probes (docs/probe-protocol.md): add probe_factories(db)"
+    if spec.needs_probes and suite.deployment.probe_version < spec.probe_version:
+        return (
+            f"the deployment's probes speak protocol v{suite.deployment.probe_version}; this check needs "
+            f"v{spec.probe_version} (docs/probe-protocol.md)"
+        )
     if spec.needs_jwt and not config.jwt_mode:
         return "no JWT configuration (--jwt-secret/--jwt-private-key, --identity, --token-command or --token)"
     if spec.needs_minter and config.issuer is None:
@@ -129,8 +134,8 @@ async def run_suite(
     limiter = anyio.CapacityLimiter(config.workers)
 
     async def run_check(spec: CheckSpec) -> None:
-        clauses = clauses_judged_by(spec.name)
-        check = checks[spec.name] = Check(suite, spec.name)
+        clauses = spec.clauses
+        check = checks[spec.name] = Check(suite, spec.name, clauses)
         if stopped:
             check.not_judged(clauses, stopped[0])
             return
@@ -144,32 +149,37 @@ async def run_suite(
             await _guarded(check, clauses, spec.run(check), crashed, stopped)
 
     def spawn(child: Check, run: Callable[[], Awaitable[None]]) -> None:
-        async def guarded_property() -> None:
+        async def guarded_part() -> None:
             async with limiter:
-                await _guarded(child, clauses_judged_by(child.name), run(), crashed, stopped)
+                await _guarded(child, tuple(sorted(child.declared)), run(), crashed, stopped)
 
-        group.start_soon(guarded_property)
+        group.start_soon(guarded_part)
 
+    # Setup checks run whatever --clauses selects: other checks rely on what they find.
     selected_checks = [
         spec
         for spec in CHECKS
-        if not config.only_clauses or set(clauses_judged_by(spec.name)) & config.only_clauses
+        if not config.only_clauses or spec.setup or set(spec.clauses) & config.only_clauses
     ]
     try:
         if config.workers == 1:
             for spec in selected_checks:  # one request at a time, in the registry's order
                 await run_check(spec)
         else:
-            # What later checks read (the ledger's positive control) is settled first.
-            first = [spec for spec in selected_checks if spec.name in RUN_FIRST]
-            for spec in first:
-                await run_check(spec)
-            async with anyio.create_task_group() as group:
-                suite.spawn = spawn
-                for spec in selected_checks:
-                    if spec.name not in RUN_FIRST:
+            # What later checks read (the ledger's positive control, the WebSocket route) is settled
+            # first; runs of real factories come last, as with one worker.
+            for spec in selected_checks:
+                if spec.setup:
+                    await run_check(spec)
+            for wave in (
+                [spec for spec in selected_checks if not spec.setup and not spec.last],
+                [spec for spec in selected_checks if spec.last],
+            ):
+                async with anyio.create_task_group() as group:
+                    suite.spawn = spawn
+                    for spec in wave:
                         group.start_soon(run_check, spec)
-            suite.spawn = None
+                suite.spawn = None
     except Exception as exc:
         unreachable = _first(exc, TargetUnreachable)
         if unreachable is None:
@@ -204,10 +214,6 @@ def _first(exc: BaseException, kind: type[TargetUnreachable]) -> TargetUnreachab
         if found is not None:
             return found
     return None
-
-
-# Checks whose findings other checks read (suite.ledger_ok); they run before the rest.
-RUN_FIRST = frozenset({"ledger-every-request"})
 
 
 async def _guarded(

@@ -36,7 +36,7 @@ def parse_sse(text: str) -> list[SseEvent]:
                 data_lines.append(value)
         try:
             data = json.loads("\n".join(data_lines)) if data_lines else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         events.append(SseEvent(name, data, block))
     return events

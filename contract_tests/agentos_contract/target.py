@@ -114,7 +114,7 @@ class Answer:
         """The parsed body, or ``NOT_JSON`` when the body is not JSON."""
         try:
             return json.loads(self.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # a body nested past the parser's depth is not JSON to us
             return _NOT_JSON
 
     @property

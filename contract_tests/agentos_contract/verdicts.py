@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from agentos_contract.clauses import CLAUSES, Clause
+from agentos_contract.clauses import CLAUSES, Clause, judged_by_tests
 from agentos_contract.model import NotJudged, Observation, Verdict
 from agentos_contract.posture import Posture
 from agentos_contract.profiles import Deviation, Profile
@@ -70,7 +70,7 @@ def judge(
         clause_reasons = reasons.get(clause.id, [])
         if verdict is Verdict.NOT_JUDGED and not clause_reasons:
             clause_reasons = [
-                "judged by unit tests, not over the wire: " + ", ".join(clause.test_nodes)
+                f"not over the wire ({clause.library_reason}): judged by " + judged_by_tests(clause)
                 if not clause.wire
                 else "no check observed it"
             ]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from agentos_reference.auth.jwt import JWTAuth, TokenVerifier
 from agentos_reference.auth.middleware import JWTMiddleware
@@ -17,6 +14,7 @@ from agentos_reference.components import Agent, Team, Workflow
 from agentos_reference.context import RequestContext
 from agentos_reference.errors import FactoryContextRequired
 from agentos_reference.factory import BaseFactory
+from agentos_reference.http.internal_errors import InternalErrorMiddleware
 from agentos_reference.http.openapi import documented
 from agentos_reference.http.paths import TrailingSlashMiddleware
 from agentos_reference.http.routes.discovery import discovery_router, health_router
@@ -28,8 +26,6 @@ from agentos_reference.http.websocket import websocket_router
 from agentos_reference.limits import Limits
 from agentos_reference.registry import KIND_TITLES, Kind, Registry
 from agentos_reference.storage import SqliteDb
-
-logger = logging.getLogger("agentos_reference.app")
 
 KINDS: tuple[Kind, ...] = ("agent", "team", "workflow")
 
@@ -102,8 +98,7 @@ class ReferenceOS:
                 task.cancel()
             if state.background_tasks:
                 await asyncio.gather(*state.background_tasks, return_exceptions=True)
-            for db in self.registry.databases():
-                db.close()
+            state.databases.close()
 
         app = FastAPI(title=self.title, lifespan=lifespan)
         app.state.server = state
@@ -116,13 +111,8 @@ class ReferenceOS:
             app.include_router(lifecycle_router(kind), responses=auth)
             app.include_router(reads_router(kind), responses=auth)
         app.include_router(websocket_router())
-
-        @app.exception_handler(Exception)
-        async def internal_error(request: Request, error: Exception) -> Response:
-            # The traceback goes to the log; the client gets JSON without the exception's text.
-            logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-            return JSONResponse({"detail": "Internal server error"}, status_code=500)
-
+        # Innermost: an unhandled error is answered (JSON 500) and logged once, on one line.
+        app.add_middleware(InternalErrorMiddleware)
         app.add_middleware(JWTMiddleware, verifier=state.verifier)
         app.add_middleware(TrailingSlashMiddleware)
         return app

@@ -20,6 +20,7 @@ from agentos_reference.components import Agent, Step, StepInput, Team, Tool, Wor
 from agentos_reference.context import RequestContext
 from agentos_reference.errors import FactoryPermissionError
 from agentos_reference.factory import AgentFactory, TeamFactory, WorkflowFactory
+from agentos_reference.limits import Limits
 from agentos_reference.storage import SqliteDb
 
 PERSONAS = {
@@ -120,7 +121,9 @@ async def build_publish_workflow(ctx: RequestContext) -> Workflow:
     )
 
 
-def demo_os(db: SqliteDb, *, auth: JWTAuth | None = None, with_probes: bool = False) -> ReferenceOS:
+def demo_os(
+    db: SqliteDb, *, auth: JWTAuth | None = None, with_probes: bool = False, limits: Limits | None = None
+) -> ReferenceOS:
     return ReferenceOS(
         agents=[
             AgentFactory(
@@ -168,5 +171,6 @@ def demo_os(db: SqliteDb, *, auth: JWTAuth | None = None, with_probes: bool = Fa
         ],
         db=db,
         auth=auth,
+        limits=limits,
         with_probes=with_probes,
     )

@@ -1,4 +1,4 @@
-"""Size limits on what a client can send (all configurable; defaults suit a reference server)."""
+"""Limits on what a client can send and hold (all configurable; defaults suit a reference server)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,26 @@ class Limits:
     """Form parts per request."""
     max_ws_message_bytes: int = 2 * MIB
     """One WebSocket text frame."""
+    list_default_limit: int = 20
+    """Runs per page of a listing when the client sends no ``limit`` (agno's default page size)."""
+    list_max_limit: int = 100
+    """The largest ``limit`` a listing accepts (a larger one is a 422)."""
+    large_message_bytes: int = 64 * KIB
+    """A run whose message is at least this large is admitted under the budget below."""
+    large_messages_in_flight_bytes: int = 1 * MIB
+    """Message bytes of large runs executing at once; more wait their turn (http/admission.py)."""
+    large_run_wait_seconds: float = 30.0
+    """How long a large run waits for its turn before it is refused with 503."""
+    body_read_timeout_seconds: float = 60.0
+    """A request body must have arrived this long after the app starts reading it (else 408)."""
+    max_factory_databases: int = 32
+    """Database files kept open beyond the registered ones, for factories that hand out a
+    ``SqliteDb`` per request (one per file; the least recently used is closed)."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if not isinstance(value, int) or value < 1:
+            if name.endswith("_seconds"):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                    raise ValueError(f"Limits.{name} must be a positive number of seconds, got {value!r}")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer, got {value!r}")

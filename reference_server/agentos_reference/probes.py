@@ -1,4 +1,4 @@
-"""The probe factories of ``docs/probe-protocol.md`` (version 1), written for this server.
+"""The probe factories of ``docs/probe-protocol.md`` (version 2), written for this server.
 
 Probes answer with an echo of the RequestContext they received, so a black-box suite
 can judge the spec's clauses. Independent of ``agentos_contract`` by design: two
@@ -28,12 +28,14 @@ from agentos_reference.components import (
     Workflow,
 )
 from agentos_reference.context import RequestContext
-from agentos_reference.errors import FactoryError, FactoryPermissionError
+from agentos_reference.errors import FactoryError, FactoryPermissionError, FactoryValidationError
 from agentos_reference.factory import AgentFactory, TeamFactory, WorkflowFactory
 from agentos_reference.storage import SqliteDb
 
-PROTOCOL_VERSION = 1
-DESCRIPTION_PREFIX = "agentos-contract probe v1"
+PROTOCOL_VERSION = 2
+DESCRIPTION_PREFIX = f"agentos-contract probe v{PROTOCOL_VERSION}"
+# The echo and ledger documents keep the format of protocol v1: "agentos_contract_probe": 1.
+DOCUMENT_VERSION = 1
 TRACE_HEADER = "X-Agentos-Contract-Trace"
 MAX_TRACES = 10_000
 CRASH_SECRET = "probe-crash-secret-7f3a"
@@ -135,13 +137,55 @@ def ctx_document(ctx: RequestContext) -> dict[str, Any]:
 
 def echo_text(probe: str, kind: ProbeKind, message: str | None, ctx: RequestContext | None) -> str:
     document = {
-        "agentos_contract_probe": PROTOCOL_VERSION,
+        "agentos_contract_probe": DOCUMENT_VERSION,
         "probe": probe,
         "kind": kind,
         "message": message,
         "ctx": ctx_document(ctx) if ctx is not None else None,
     }
     return json.dumps(document, ensure_ascii=False)
+
+
+# -- raised exceptions (protocol v2) ----------------------------------------------------------------
+
+RAISE_SECRET_PREFIX = "probe-raise-secret-"
+
+
+class ProbePermissionDenied(FactoryPermissionError):
+    """A subclass of FactoryPermissionError (still 403)."""
+
+
+class ProbeFactoryFailure(FactoryError):
+    """A subclass of FactoryError (still 500)."""
+
+
+class ProbeUnprintable(Exception):
+    """An exception whose ``str()`` raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("str() of ProbeUnprintable raises")
+
+
+RAISABLE: dict[str, type[BaseException]] = {
+    "FactoryPermissionError": FactoryPermissionError,
+    "FactoryPermissionError-subclass": ProbePermissionDenied,
+    "FactoryError": FactoryError,
+    "FactoryError-subclass": ProbeFactoryFailure,
+    "FactoryValidationError": FactoryValidationError,
+    "ValueError": ValueError,
+    "KeyError": KeyError,
+    "TypeError": TypeError,
+    "RuntimeError": RuntimeError,
+    "AssertionError": AssertionError,
+    "unprintable": ProbeUnprintable,
+}
+
+
+def raise_named(ctx: RequestContext) -> None:
+    """Raise what ``factory_input.raise`` names (its text: the secret prefix and the name); else return."""
+    name = ctx.input.get("raise") if isinstance(ctx.input, dict) else None
+    if isinstance(name, str) and name in RAISABLE:
+        raise RAISABLE[name](f"{RAISE_SECRET_PREFIX}{name}")
 
 
 # -- components ---------------------------------------------------------------------------------
@@ -261,6 +305,10 @@ def _behaviour(kind: ProbeKind, probe: str, name: str) -> Behaviour:
     def pause(ctx: RequestContext) -> Agent | Team | Workflow:
         return echo_component(kind, probe, ctx, pause=True)
 
+    def raising(ctx: RequestContext) -> Agent | Team | Workflow:
+        raise_named(ctx)
+        return echo_component(kind, probe, ctx)
+
     behaviours: dict[str, Behaviour] = {
         "echo": echo,
         "scope": scope_checked,
@@ -269,6 +317,7 @@ def _behaviour(kind: ProbeKind, probe: str, name: str) -> Behaviour:
         "wrong-type": wrong_type,
         "id-mismatch": id_mismatch,
         "pause": pause,
+        "raise": raising,
     }
     return behaviours[name]
 
@@ -316,7 +365,7 @@ def _ledger_factory(db: SqliteDb) -> AgentFactory:
             entries = LEDGER.entries(trace) if isinstance(trace, str) else []
             return json.dumps(
                 {
-                    "agentos_contract_probe": PROTOCOL_VERSION,
+                    "agentos_contract_probe": DOCUMENT_VERSION,
                     "probe": "probe-ledger",
                     "trace": trace,
                     "invocations": entries,
@@ -352,6 +401,8 @@ def probe_components(db: SqliteDb) -> ProbeSet:
             _factory(kind, "id-mismatch", "id-mismatch", db),
             _factory(kind, "pause", "pause", db),
             _factory(kind, "pause-required", "pause", db, input_schema=ProbeRequiredInput),
+            _factory(kind, "raise", "raise", db),
+            _factory(kind, "raise-async", "raise", db, is_async=True),
         ]
         if kind != "workflow":
             made.append(_factory(kind, "pause-defaults", "pause", db, input_schema=ProbeDefaultsInput))

@@ -115,6 +115,14 @@ def owner_key(owner: str | None) -> str:
     return owner or ANONYMOUS_OWNER
 
 
+@dataclass(frozen=True, order=True)
+class RunKey:
+    """A run's place in a listing: runs are listed by creation time, then run id."""
+
+    created_at: float
+    run_id: str
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One stored run: its keys and the run output document clients receive."""
@@ -316,7 +324,8 @@ class SqliteDb:
     async def get_run(
         self, component_type: ComponentType, component_id: str, run_id: str
     ) -> RunRecord | None:
-        """The run, whoever owns it: for operators and tests. Routes read with :meth:`get_owned_run`."""
+        """The run, whoever owns it: for operators and tests, and for a listing reading the runs
+        whose keys :meth:`list_runs` gave it. Routes look runs up with :meth:`get_owned_run`."""
 
         def work(connection: sqlite3.Connection) -> RunRecord | None:
             row = connection.execute(
@@ -344,31 +353,49 @@ class SqliteDb:
         return await self._run(work)
 
     async def list_runs(
-        self, component_type: ComponentType, component_id: str, session_id: str | None, *, owner: str | None
-    ) -> tuple[list[RunRecord], bool]:
-        """``owner``'s runs of this component (of one session if given), and whether that session
-        is one of ``owner``'s; one transaction."""
+        self,
+        component_type: ComponentType,
+        component_id: str,
+        session_id: str | None,
+        *,
+        owner: str | None,
+        status: str | None = None,
+        after: RunKey | None = None,
+        newest_first: bool = False,
+        limit: int,
+    ) -> tuple[list[RunKey], bool]:
+        """The next ``limit`` of ``owner``'s runs of this component after ``after`` (of one session
+        if given, with one status if given), as keys however large the runs are, and whether that
+        session is one of ``owner``'s; one transaction."""
+        key = owner_key(owner)
+        query = (
+            "SELECT created_at, run_id FROM runs WHERE component_type = ? AND component_id = ? AND owner = ?"
+        )
+        parameters: list[Any] = [component_type, component_id, key]
+        if session_id is not None:
+            query += " AND session_id = ?"
+            parameters.append(session_id)
+        if status is not None:
+            query += " AND status = ?"
+            parameters.append(status)
+        if after is not None:
+            query += f" AND (created_at, run_id) {'<' if newest_first else '>'} (?, ?)"
+            parameters += [after.created_at, after.run_id]
+        direction = "DESC" if newest_first else "ASC"
+        query += f" ORDER BY created_at {direction}, run_id {direction} LIMIT ?"
+        parameters.append(limit)
 
-        def work(connection: sqlite3.Connection) -> tuple[list[RunRecord], bool]:
-            key = owner_key(owner)
-            query = (
-                f"SELECT {_RUN_COLUMNS} FROM runs WHERE component_type = ? AND component_id = ? AND owner = ?"
+        def work(connection: sqlite3.Connection) -> tuple[list[RunKey], bool]:
+            session_found = session_id is None or (
+                connection.execute(
+                    "SELECT 1 FROM sessions"
+                    " WHERE component_type = ? AND component_id = ? AND owner = ? AND session_id = ?",
+                    (component_type, component_id, key, session_id),
+                ).fetchone()
+                is not None
             )
-            parameters: tuple[str, ...] = (component_type, component_id, key)
-            session_found = True
-            if session_id is not None:
-                query += " AND session_id = ?"
-                parameters += (session_id,)
-                session_found = (
-                    connection.execute(
-                        "SELECT 1 FROM sessions"
-                        " WHERE component_type = ? AND component_id = ? AND owner = ? AND session_id = ?",
-                        (component_type, component_id, key, session_id),
-                    ).fetchone()
-                    is not None
-                )
-            rows = connection.execute(query + " ORDER BY created_at, rowid", parameters).fetchall()
-            return [_record(row) for row in rows], session_found
+            keys = [RunKey(float(row[0]), str(row[1])) for row in connection.execute(query, parameters)]
+            return keys, session_found
 
         return await self._run(work)
 
@@ -392,33 +419,38 @@ class SqliteDb:
         *,
         owner: str | None,
         cancel_running: bool,
-    ) -> None:
-        """Record the intent to cancel; ``owner``'s paused run (or, with ``cancel_running``, an
-        orphaned running one whose process is gone) becomes CANCELLED at once.
+    ) -> bool:
+        """Record the intent to cancel ``owner``'s stored run of this component; a paused run (or,
+        with ``cancel_running``, an orphaned running one whose process is gone) becomes CANCELLED
+        at once.
 
-        Another owner's run is left exactly as it is, its intent included: to this caller that
-        run does not exist, so the intent is recorded as for any unknown id, under no run.
+        False, and nothing written, when this component has no such run of ``owner``'s: intents
+        for made-up ids would pile up unread, and another owner's run is left exactly as it is,
+        its intent included (to this caller that run does not exist).
         """
         statuses = ("PAUSED", "RUNNING") if cancel_running else ("PAUSED",)
         key = owner_key(owner)
 
-        def work(connection: sqlite3.Connection) -> None:
+        def work(connection: sqlite3.Connection) -> bool:
             now = time.time()
-            connection.execute(
+            recorded = connection.execute(
                 "INSERT INTO cancellations (run_id, component_type, component_id, requested_at)"
-                " SELECT ?, ?, ?, ?"
-                " WHERE NOT EXISTS (SELECT 1 FROM runs WHERE run_id = ? AND owner != ?)"
+                " SELECT run_id, component_type, component_id, ? FROM runs"
+                " WHERE run_id = ? AND component_type = ? AND component_id = ? AND owner = ?"
                 " ON CONFLICT (run_id) DO UPDATE SET requested_at = excluded.requested_at",
-                (run_id, component_type, component_id, now, run_id, key),
+                (now, run_id, component_type, component_id, key),
             )
+            if recorded.rowcount != 1:
+                return False
             connection.execute(
                 "UPDATE runs SET status = 'CANCELLED', updated_at = ?"
                 " WHERE run_id = ? AND component_type = ? AND component_id = ? AND owner = ?"
                 f" AND status IN ({', '.join('?' for _ in statuses)})",
                 (now, run_id, component_type, component_id, key, *statuses),
             )
+            return True
 
-        await self._run(work)
+        return await self._run(work)
 
     async def cancel_requested(self, run_id: str) -> bool:
         def work(connection: sqlite3.Connection) -> bool:

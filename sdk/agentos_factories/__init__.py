@@ -6,6 +6,8 @@ with Client("http://127.0.0.1:7777", token="...") as client:
     output = client.agents.run("research-agent", "Hello", factory_input={"persona": "skeptic"})
 """
 
+from typing import TYPE_CHECKING
+
 from ._client import AsyncClient, Client
 from ._errors import (
     STATUS_ERRORS,
@@ -43,6 +45,7 @@ from ._streaming import (
     WorkflowRunStream,
 )
 from ._types import NOT_GIVEN, FactoryInput, NotGiven, WebSocketRoute
+from ._version import package_version
 from ._websocket import AsyncWorkflowRunEvents, AsyncWorkflowWebSocket, WorkflowRunEvents, WorkflowWebSocket
 from .models import (
     AgentEvent,
@@ -79,6 +82,16 @@ from .resources import (
     TeamFactoryHandle,
     WorkflowFactoryHandle,
 )
+
+if TYPE_CHECKING:
+    __version__: str  # the installed distribution's version (importlib.metadata), read on first use
+else:
+
+    def __getattr__(name: str) -> str:
+        if name == "__version__":
+            return package_version()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "NOT_GIVEN",

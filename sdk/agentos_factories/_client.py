@@ -29,6 +29,7 @@ from ._types import (
     TimeoutTypes,
     TokenSource,
 )
+from ._version import package_version
 
 if TYPE_CHECKING:
     from .resources.agents import Agents, AsyncAgents
@@ -39,7 +40,9 @@ __all__ = ["AsyncClient", "Client"]
 
 T = TypeVar("T")
 
-_USER_AGENT = "agentos-factories/0.1.0"
+
+def _user_agent() -> str:
+    return f"agentos-factories/{package_version()}"
 
 
 def _check_base_url(base_url: str | httpx.URL) -> httpx.URL:
@@ -74,7 +77,7 @@ class _Settings:
         self.base_url = _check_base_url(base_url)
         self.timeout = httpx.Timeout(timeout)
         self.max_retries = _check_retries(max_retries)
-        self.headers = {"User-Agent": _USER_AGENT, "Accept": "application/json", **(headers or {})}
+        self.headers = {"User-Agent": _user_agent(), "Accept": "application/json", **(headers or {})}
 
     def url(self, path: str) -> str:
         return str(self.base_url).rstrip("/") + path

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["InputRejected", "parse_factory_input", "resolve_input"]
+__all__ = ["InputRejected", "InputUnparseable", "parse_factory_input", "resolve_input"]
 
 
 class InputRejected(Exception):
@@ -19,6 +19,16 @@ class InputRejected(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class InputUnparseable(InputRejected):
+    """JSON text Python's parser gives up on without a JSONDecodeError: a number past the int
+    digit limit (ValueError) or nesting past the recursion limit (RecursionError). The spec profile
+    answers 400; agno 3.1.10 catches only JSONDecodeError and answers 500 (docs/agno-compat.md)."""
+
+    def __init__(self, detail: str, error: BaseException) -> None:
+        super().__init__(detail)
+        self.error_name = type(error).__name__
 
 
 def parse_factory_input(text: str | None) -> dict[str, Any] | None:
@@ -30,6 +40,8 @@ def parse_factory_input(text: str | None) -> dict[str, Any] | None:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputRejected(f"factory_input must be valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputUnparseable(f"factory_input must be valid JSON: {exc}", exc) from None
     if not isinstance(value, dict):
         raise InputRejected(f"factory_input must be a JSON object, got {type(value).__name__}")
     return value

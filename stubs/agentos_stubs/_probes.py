@@ -1,4 +1,4 @@
-"""The probe factories of docs/probe-protocol.md (v1), served by the stub.
+"""The probe factories of docs/probe-protocol.md (v2), served by the stub.
 
 A third, independent implementation of the protocol (after the agno probes and the reference
 server): it may not import the contract suite, so the catalogue is written out here. A probe's
@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ProbeDefaultsInput", "ProbeLedger", "ProbeRequiredInput", "declare_probes"]
 
-PROTOCOL_VERSION = 1
-DESCRIPTION_PREFIX = "agentos-contract probe v1"
+PROTOCOL_VERSION = 2
+DESCRIPTION_PREFIX = f"agentos-contract probe v{PROTOCOL_VERSION}"
+# The echo and ledger documents keep the format of protocol v1: "agentos_contract_probe": 1.
+DOCUMENT_VERSION = 1
+RAISE_SECRET_PREFIX = "probe-raise-secret-"
 TRACE_HEADER = "X-Agentos-Contract-Trace"
 CRASH_SECRET = "probe-crash-secret-7f3a"
 FACTORY_ERROR_SECRET = "probe-factory-error-secret-91c2"
@@ -45,7 +48,7 @@ class ProbeDefaultsInput(BaseModel):
     depth: int = 3
 
 
-Behaviour = Literal["echo", "scope", "crash", "factory-error", "wrong-type", "id-mismatch", "pause"]
+Behaviour = Literal["echo", "scope", "crash", "factory-error", "wrong-type", "id-mismatch", "pause", "raise"]
 
 _SUMMARIES: Mapping[str, str] = {
     "echo": "answers with the echo of its RequestContext",
@@ -57,6 +60,38 @@ _SUMMARIES: Mapping[str, str] = {
     "pause": "pauses for a human confirmation, then echoes",
     "prototype": "a plain prototype (not a factory) that echoes with ctx null",
     "ledger": "answers with the invocation ledger of factory_input.trace",
+    "raise": "raises the exception factory_input.raise names, else echoes",
+}
+
+
+class ProbePermissionDenied(FactoryPermissionError):
+    """A subclass of FactoryPermissionError (still 403)."""
+
+
+class ProbeFactoryFailure(FactoryError):
+    """A subclass of FactoryError (still 500)."""
+
+
+class ProbeUnprintable(Exception):
+    """An exception whose ``str()`` raises."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("str() of ProbeUnprintable raises")
+
+
+# What a raise-probe raises for each ``factory_input.raise`` (protocol v2, section 3).
+_RAISABLE: Mapping[str, type[Exception]] = {
+    "FactoryPermissionError": FactoryPermissionError,
+    "FactoryPermissionError-subclass": ProbePermissionDenied,
+    "FactoryError": FactoryError,
+    "FactoryError-subclass": ProbeFactoryFailure,
+    "FactoryValidationError": FactoryValidationError,
+    "ValueError": ValueError,
+    "KeyError": KeyError,
+    "TypeError": TypeError,
+    "RuntimeError": RuntimeError,
+    "AssertionError": AssertionError,
+    "unprintable": ProbeUnprintable,
 }
 
 
@@ -134,7 +169,7 @@ def _render(document: Mapping[str, Any]) -> str:
 def _echo(probe_id: str, kind: ComponentKind, message: str | None, ctx: StubContext[Any] | None) -> str:
     return _render(
         {
-            "agentos_contract_probe": PROTOCOL_VERSION,
+            "agentos_contract_probe": DOCUMENT_VERSION,
             "probe": probe_id,
             "kind": kind,
             "message": message,
@@ -166,6 +201,10 @@ def _probe_reply(
             raise RuntimeError(CRASH_SECRET)
         if behaviour == "factory-error":
             raise FactoryError(FACTORY_ERROR_SECRET)
+        if behaviour == "raise":
+            name = ctx.input.get("raise") if isinstance(ctx.input, dict) else None
+            if isinstance(name, str) and name in _RAISABLE:
+                raise _RAISABLE[name](f"{RAISE_SECRET_PREFIX}{name}")
         if behaviour == "wrong-type":
             # AgentOS answers a component of the wrong kind like a bare FactoryError.
             raise FactoryError(f"{probe_id} returned a component of another kind")
@@ -183,7 +222,7 @@ def _ledger_reply(ledger: ProbeLedger) -> Callable[[StubContext[Any], str], str]
             raise FactoryValidationError('probe-ledger needs factory_input {"trace": "<trace>"}')
         return _render(
             {
-                "agentos_contract_probe": PROTOCOL_VERSION,
+                "agentos_contract_probe": DOCUMENT_VERSION,
                 "probe": LEDGER_PROBE_ID,
                 "trace": trace,
                 "invocations": ledger.invocations(trace),
@@ -210,6 +249,8 @@ def declare_probes(deployment: StubDeployment) -> None:
             ("wrong-type", "wrong-type", False, None),
             ("id-mismatch", "id-mismatch", False, None),
             ("pause", "pause", False, None),
+            ("raise", "raise", False, None),
+            ("raise-async", "raise", True, None),
         ]
         if kind != "workflow":
             rows.append(("pause-defaults", "pause", False, ProbeDefaultsInput))

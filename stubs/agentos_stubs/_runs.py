@@ -93,6 +93,8 @@ class StoredRun:
     cancel_requested: bool = False
     created_at: int = field(default_factory=lambda: int(time.time()))
     owner: str | None = None
+    #: The per-step events kept on the run output (factories set store_events=True); None: not kept.
+    events: list[dict[str, Any]] | None = None
 
     @property
     def kind(self) -> ComponentKind:

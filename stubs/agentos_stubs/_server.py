@@ -47,7 +47,7 @@ from pydantic import TypeAdapter, ValidationError
 from ._components import ComponentKind, StubComponent, kind_title
 from ._context import StubContext, StubRequest, TrustedContext
 from ._errors import FactoryError, FactoryPermissionError, FactoryValidationError, StubConfigurationError
-from ._factory_input import InputRejected, parse_factory_input, resolve_input
+from ._factory_input import InputRejected, InputUnparseable, parse_factory_input, resolve_input
 from ._faults import Fault, FaultPlan
 from ._http import (
     HTTPError,
@@ -78,6 +78,7 @@ from ._wire import (
     run_events,
     run_output,
     run_summary,
+    stored_events,
 )
 
 __all__ = ["Profile", "StubServer"]
@@ -386,13 +387,16 @@ class StubServer:
             raise HTTPError(404, f"{kind_title(route.kind)} not found")
         return component
 
-    @staticmethod
-    def _read_input(component: StubComponent, text: str | None) -> Any:
+    def _read_input(self, component: StubComponent, text: str | None) -> Any:
         """``ctx.input`` from the ``factory_input`` text (400 before the factory runs); prototypes: None."""
         if not component.is_factory:
             return None
         try:
             return resolve_input(parse_factory_input(text), component.input_schema)
+        except InputUnparseable as unparseable:
+            if self._profile() == "agno":
+                raise HTTPError(500, f"Internal server error ({unparseable.error_name})") from None
+            raise HTTPError(400, unparseable.detail) from None
         except InputRejected as rejected:
             raise HTTPError(400, rejected.detail) from None
 
@@ -454,8 +458,12 @@ class StubServer:
         elif isinstance(exc, FactoryError) or (component.is_factory and not leak):
             error = HTTPError(500, f"{kind_title(kind)} factory error")
         elif component.is_factory:
-            # agno puts str(exc) of a plain exception in the 500 body (wire notes section 5).
-            error = HTTPError(500, f"Error in {kind} factory: {exc}")
+            # agno puts str(exc) of a plain exception in the 500 body (wire notes section 5); when
+            # str() itself raises, agno's last-resort handler answers for that second exception.
+            try:
+                error = HTTPError(500, f"Error in {kind} factory: {exc}")
+            except Exception as unprintable:
+                error = HTTPError(500, f"Internal server error ({type(unprintable).__name__})")
         else:
             error = HTTPError(500, "Internal Server Error")
         error.fault = fault.kind if fault is not None else None
@@ -542,6 +550,11 @@ class StubServer:
             run.pause = PauseArtefacts()
         else:
             run.content = render_reply(component, result)
+            if component.is_factory:
+                # The factory's post-resolve sets store_events=True.
+                run.events = stored_events(
+                    run, streamed=stream and not background, agno=self._profile() == "agno"
+                )
         self._runs.add(run)
         if background and not stream:
             return json_response(202, background_body(run)), None

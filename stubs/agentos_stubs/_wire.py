@@ -30,6 +30,7 @@ __all__ = [
     "run_events",
     "run_output",
     "run_summary",
+    "stored_events",
 ]
 
 #: The tool (agents, teams) or step (workflows) a pausing component waits on.
@@ -306,7 +307,25 @@ def _workflow_output(run: StoredRun, view: View) -> dict[str, Any]:
 
 def run_output(run: StoredRun, view: View = "answer") -> dict[str, Any]:
     """The body of a non-streaming run or continue (``view="answer"``), or of a run read."""
-    return _workflow_output(run, view) if run.kind == "workflow" else _agent_or_team_output(run)
+    body = _workflow_output(run, view) if run.kind == "workflow" else _agent_or_team_output(run)
+    if view == "read" and run.events is not None:
+        body["events"] = [dict(event) for event in run.events]
+    return body
+
+
+# Content deltas are not kept among a stored run's events (as agno keeps them).
+_DELTA_EVENTS = frozenset({"RunContent", "TeamRunContent", "StepOutput"})
+
+
+def stored_events(run: StoredRun, *, streamed: bool, agno: bool) -> list[dict[str, Any]]:
+    """The per-step events a factory's run keeps (store_events=True), from its start to its end.
+
+    agno 3.1.10 keeps them only for a streamed run; after a ``stream=false`` run its ``events`` is
+    ``[]`` (measured, docs/agno-compat.md).
+    """
+    if agno and not streamed:
+        return []
+    return [dict(data) for name, data in run_events(run, "run") if name not in _DELTA_EVENTS]
 
 
 def _created_iso(run: StoredRun) -> str:

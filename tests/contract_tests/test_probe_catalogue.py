@@ -32,6 +32,8 @@ EXPECTED_IDS = {
             "id-mismatch",
             "pause",
             "pause-required",
+            "raise",
+            "raise-async",
         )
     ),
     "probe-agent-pause-defaults",
@@ -58,6 +60,8 @@ def test_every_probe_is_recognisable_by_id_and_description() -> None:
     [
         ("probe-agent-echo", False, None, Behaviour.ECHO),
         ("probe-team-echo-async", True, None, Behaviour.ECHO),
+        ("probe-workflow-raise", False, None, Behaviour.RAISE),
+        ("probe-agent-raise-async", True, None, Behaviour.RAISE),
         ("probe-workflow-required", False, ProbeRequiredInput, Behaviour.ECHO),
         ("probe-agent-defaults", True, ProbeDefaultsInput, Behaviour.ECHO),
         ("probe-team-scope-required", False, ProbeRequiredInput, Behaviour.SCOPE),
@@ -98,3 +102,11 @@ def test_input_schemas_as_the_protocol_defines_them() -> None:
     assert ProbeDefaultsInput().model_dump() == {"persona": "analyst", "depth": 3}
     with pytest.raises(ValueError, match="persona"):
         ProbeDefaultsInput.model_validate({"persona": "bogus"})
+
+
+def test_raise_probes_raise_every_row_of_the_suites_exception_table() -> None:
+    from agentos_contract.probes import RAISABLE, raise_secret
+    from agentos_contract.spec import EXCEPTIONS_BY_NAME, leaked_secret
+
+    assert set(RAISABLE) == set(EXCEPTIONS_BY_NAME)
+    assert all(leaked_secret(raise_secret(name)) for name in RAISABLE)

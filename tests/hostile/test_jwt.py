@@ -320,6 +320,8 @@ SIGNED_REFUSED = {
     "payload is a list": b"[1, 2]",
     "payload is not UTF-8": b'{"sub": "\xff"}',
     "payload nested 5000 deep": b'{"x": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    # One past MAX_CLAIMS_DEPTH, the same answer on every Python (3.13's json reads 5000 levels).
+    "payload nested 65 deep": b'{"x": ' + b"[" * 64 + b"]" * 64 + b"}",
 }
 
 
@@ -355,6 +357,10 @@ ACCEPTED_ODDITIES: dict[str, tuple[bytes, Callable[[dict[str, Any]], Any]]] = {
         lambda ctx: ctx["user_id"] == "last",
     ),
     "a NaN claim": (b'{"sub": "u", "weight": NaN}', lambda ctx: ctx["user_id"] == "u"),
+    "claims nested 64 deep (the bound)": (
+        b'{"sub": "u", "x": ' + b"[" * 63 + b"]" * 63 + b"}",
+        lambda ctx: ctx["user_id"] == "u",
+    ),
     "scopes as a space-separated string": (
         b'{"sub": "u", "scopes": "agents:run teams:run"}',
         lambda ctx: ctx["scopes"] == ["agents:run", "teams:run"],
@@ -367,6 +373,8 @@ async def test_signed_oddities_are_read_consistently_and_finish_their_runs(
     hs_server: Deployment, name: str
 ) -> None:
     payload, expectation = ACCEPTED_ODDITIES[name]
+    # Every oddity carries an exp: a token without one is refused on its own (test_jwt_policy.py).
+    payload = b'{"exp": 4102444800, ' + payload.removeprefix(b"{")
     async with client_for(hs_server.app) as client:
         response = await client.post(
             "/agents/probe-agent-echo/runs", data=FORM, headers=bearer(signed_raw(payload))

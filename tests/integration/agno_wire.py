@@ -264,5 +264,6 @@ class WorkflowSocket:
 @contextmanager
 def workflow_socket(server: AgnoServer, path: str = "/workflows/ws") -> Iterator[WorkflowSocket]:
     url = server.base_url.replace("http://", "ws://", 1) + path
-    with connect(url, open_timeout=WS_TIMEOUT_S, close_timeout=WS_TIMEOUT_S) as connection:
+    connection = connect(url, open_timeout=WS_TIMEOUT_S, close_timeout=WS_TIMEOUT_S)
+    with connection:  # not `as`: websockets 16 (Python 3.10's pin) types __enter__ as the base Connection
         yield WorkflowSocket(connection)

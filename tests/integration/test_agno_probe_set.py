@@ -208,3 +208,37 @@ def test_echo_agent_answers_with_its_context_in_process(db: SqliteDb, tmp_path: 
     assert echo["ctx"]["input"] == {"k": "v"}
     assert (echo["ctx"]["user_id"], echo["ctx"]["request"]) == ("u", None)
     assert probe_spec(echo["probe"]).kind == echo["kind"]
+
+
+@pytest.mark.parametrize("probe_id", ["probe-agent-raise", "probe-team-raise-async", "probe-workflow-raise"])
+def test_raise_probes_raise_what_factory_input_names(db: SqliteDb, probe_id: str) -> None:
+    from agentos_contract.probes import RAISABLE, raise_secret
+    from agentos_contract.probes.agno import ProbeFactoryFailure, ProbePermissionDenied, ProbeUnprintable
+
+    expected: dict[str, type[BaseException]] = {
+        "FactoryPermissionError": FactoryPermissionError,
+        "FactoryPermissionError-subclass": ProbePermissionDenied,
+        "FactoryError": FactoryError,
+        "FactoryError-subclass": ProbeFactoryFailure,
+        "FactoryValidationError": FactoryValidationError,
+        "ValueError": ValueError,
+        "KeyError": KeyError,
+        "TypeError": TypeError,
+        "RuntimeError": RuntimeError,
+        "AssertionError": AssertionError,
+        "unprintable": ProbeUnprintable,
+    }
+    assert set(expected) == set(RAISABLE)
+    ledger = InvocationLedger()
+    factory = factory_of(probe_factories(db, ledger=ledger), probe_id)
+    for name, error in expected.items():
+        ctx = RequestContext(request=http_request("/x", trace="t-raise"), input={"raise": name})
+        with pytest.raises(error) as raised:
+            invoke(factory, ctx)
+        assert type(raised.value) is error
+        assert raised.value.args == (raise_secret(name),)
+    assert len(ledger.invocations("t-raise")) == len(expected)
+    with pytest.raises(RuntimeError, match="str"):
+        str(ProbeUnprintable(raise_secret("unprintable")))
+    # without a name to raise it builds its echo component
+    assert invoke(factory, RequestContext(request=None, input={})).id == probe_id

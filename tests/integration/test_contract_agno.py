@@ -25,16 +25,18 @@ pytestmark = [pytest.mark.agno, pytest.mark.loopback]
 
 # The clauses each numbered deviation of wire-notes section 2 breaks, per auth mode.
 _SECTION_2 = {"C25", "C27", "C28", "C31", "C33", "C38", "C39", "C40", "C41", "C44", "H02"}
+# What the probe protocol v2 measured on every deployment (docs/agno-compat.md section 9).
+_V2 = {"C10", "C47"}
 # The WebSocket's token is checked once (section 12), wherever tokens are verified.
 _JWT = {"H10"}
 EXPECTED_SPEC_VIOLATIONS = {
-    "none": _SECTION_2,
+    "none": _SECTION_2 | _V2,
     # With JWT, the WebSocket identity deviations (section 2.4) show as well, and without
     # user_isolation the tenants are not kept apart (section 12).
-    "jwt": _SECTION_2 | _JWT | {"C17", "C19", "H05", "H06", "H07"},
+    "jwt": _SECTION_2 | _V2 | _JWT | {"C17", "C19", "H05", "H06", "H07"},
     # With user_isolation=True the tenants are kept apart, and a token without a user is refused,
     # so the WebSocket's dropped form user (C19, section 2.4) cannot be reached.
-    "jwt-isolated": _SECTION_2 | _JWT | {"C17"},
+    "jwt-isolated": _SECTION_2 | _V2 | _JWT | {"C17"},
 }
 # The posture the suite must find in each deployment (setting of each question).
 EXPECTED_POSTURE = {

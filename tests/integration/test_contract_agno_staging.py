@@ -120,7 +120,8 @@ def test_the_same_deployment_with_one_clause_broken_is_caught(
 
 def _violations(report: dict[str, Any]) -> str:
     return "\n".join(
-        f"{c['id']} [{v['check']}] expected {v['expected'][:120]} | observed {v['observed'][:160]} | {v['facts']}"
+        f"{c['id']} [{v['check']}] expected {v['expected'][:120]} | observed {v['observed'][:160]}"
+        f" | {v['facts']}"
         for c in report["clauses"]
         for v in c["violations"][:3]
     )

@@ -163,6 +163,28 @@ async def test_workflow_reads(sdk: Client | AsyncClient) -> None:
     assert [summary.run_id for summary in listed] == [run.run_id]
 
 
+async def test_workflow_run_listings_page(sdk: Client | AsyncClient) -> None:
+    session = f"sdk-{uuid.uuid4()}"
+    made = [
+        (await invoke(sdk.workflows.run, "probe-workflow-echo", f"m{index}", session_id=session)).run_id
+        for index in range(5)
+    ]
+    pages = [
+        await invoke(
+            sdk.workflows.list_runs,
+            "probe-workflow-echo",
+            session_id=session,
+            factory_input={},
+            limit=2,
+            page=page,
+        )
+        for page in (1, 2, 3)
+    ]
+    assert [[summary.run_id for summary in listed] for listed in pages] == [made[:2], made[2:4], made[4:]]
+    with pytest.raises(ValueError, match="limit must be a positive integer"):
+        await invoke(sdk.workflows.list_runs, "probe-workflow-echo", session_id=session, limit=0)
+
+
 @pytest.mark.loopback
 @pytest.mark.parametrize("route", ["auto", "spec", "agno"])
 def test_websocket_over_loopback_sync(loopback_url: str, route: Any) -> None:

@@ -25,7 +25,7 @@ async def test_listing_exposes_is_factory_and_the_input_schema(client: httpx.Asy
     echo = entries[f"probe-{kind}-echo"]
     assert "factory_input_schema" not in echo
     assert "input_schema" not in echo
-    assert echo["description"].startswith("agentos-contract probe v1")
+    assert echo["description"].startswith("agentos-contract probe v2")
     assert echo["db_id"]
     assert await ledger(client, trace) == [], "discovery never invokes a factory"
 

@@ -63,11 +63,11 @@ async def test_rs256_token_identity_reaches_the_factory(db: SqliteDb, rsa_keys: 
         ("a.b.c", "Invalid token"),
         (hs_token(sub="x")[:-4], "Invalid token"),
         (
-            jwt.encode({"sub": "x", "nbf": int(time.time()) + 3600}, SECRET, algorithm="HS256"),
+            hs_token(sub="x", nbf=int(time.time()) + 3600),
             "Token is not yet valid",
         ),
         (jwt.encode({"sub": 5}, SECRET, algorithm="HS256"), "Invalid token"),
-        (jwt.encode({"sub": "x", "scopes": 7}, SECRET, algorithm="HS256"), "Invalid token: claim 'scopes'"),
+        (hs_token(sub="x", scopes=7), "Invalid token: claim 'scopes'"),
         (jwt.encode({"sub": "x"}, SECRET, algorithm="HS512"), "Invalid token: algorithm 'HS512'"),
     ],
 )

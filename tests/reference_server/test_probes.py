@@ -33,6 +33,8 @@ COMMON = [
     ("id-mismatch", False, None),
     ("pause", False, None),
     ("pause-required", False, ProbeRequiredInput),
+    ("raise", False, None),
+    ("raise-async", True, None),
 ]
 EXTRA = {
     "agent": [("pause-defaults", False, ProbeDefaultsInput)],
@@ -60,6 +62,38 @@ def test_the_catalogue_matches_the_protocol(db: SqliteDb, kind: str) -> None:
     assert leftovers == set(), "no probe beyond the catalogue"
     prototypes = [entry for entry in entries if not isinstance(entry, BaseFactory)]
     assert [p.id for p in prototypes] == (["probe-agent-prototype"] if kind == "agent" else [])
+
+
+# protocol v2: what each factory_input.raise gives, per the spec's exception table.
+RAISED = {
+    "FactoryPermissionError": 403,
+    "FactoryPermissionError-subclass": 403,
+    "FactoryError": 500,
+    "FactoryError-subclass": 500,
+    "FactoryValidationError": 400,
+    "ValueError": 500,
+    "KeyError": 500,
+    "TypeError": 500,
+    "RuntimeError": 500,
+    "AssertionError": 500,
+    "unprintable": 500,
+}
+
+
+@pytest.mark.parametrize("probe", ["probe-team-raise", "probe-workflow-raise-async"])
+async def test_raise_probes_raise_what_factory_input_names(client: httpx.AsyncClient, probe: str) -> None:
+    plural = probe.split("-")[1] + "s"
+    for name, status in RAISED.items():
+        for stream in ("false", "true"):
+            response = await client.post(
+                f"/{plural}/{probe}/runs",
+                data={"message": "m", "stream": stream, "factory_input": f'{{"raise": "{name}"}}'},
+            )
+            assert response.status_code == status, (name, stream, response.text)
+            assert response.headers["content-type"] == "application/json", name
+            assert ("probe-raise-secret-" in response.text) is (status != 500), name
+    echoed = await client.post(f"/{plural}/{probe}/runs", data={"message": "m", "stream": "false"})
+    assert echo_of(echoed.json())["probe"] == probe  # without a name to raise, it echoes
 
 
 def test_with_probes_needs_a_db() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 import httpx
@@ -179,4 +180,36 @@ def test_any_other_json_value_is_a_400_naming_its_type(value: Any) -> None:
         )
     assert response.status_code == 400
     assert response.json() == {"detail": f"factory_input must be a JSON object, got {type(value).__name__}"}
+    assert deployment.invocations == []
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"n": ' + "9" * 5000 + "}", "ValueError"),
+        ('{"a": ' + "[" * 10_000 + "]" * 10_000 + "}", "RecursionError"),
+    ],
+)
+def test_json_pythons_parser_gives_up_on_is_400_or_agnos_500(text: str, error: str) -> None:
+    # Python's json gives up on the nesting at the recursion limit, which another test or library
+    # of the same process may have raised: pin it to the default for this test.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        _parser_gives_up(text, error)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _parser_gives_up(text: str, error: str) -> None:
+    deployment = StubDeployment()
+    deployment.agent_factory("plain")
+    with httpx.Client(transport=deployment.transport(), base_url=deployment.base_url) as client:
+        form = {"message": "m", "stream": "false", "factory_input": text}
+        spec = client.post(run_path("agent", "plain"), data=form)
+        assert spec.status_code == 400
+        assert spec.json()["detail"].startswith("factory_input must be valid JSON")
+        deployment.profile = "agno"
+        agno = client.post(run_path("agent", "plain"), data=form)
+        assert (agno.status_code, agno.json()) == (500, {"detail": f"Internal server error ({error})"})
     assert deployment.invocations == []

@@ -338,21 +338,30 @@ def test_workflow_run_read_follows_the_profile() -> None:
             data={"message": "m", "stream": "false", "session_id": "s", "factory_input": '{"tenant": "t"}'},
         ).json()
         path = f"/workflows/workflow-required/runs/{run['run_id']}"
-        # Read back from storage, as agno shows it: no media lists, an events list.
+        # Read back from storage, as agno shows it: no media lists, an events list (the factory's
+        # post-resolve sets store_events=True: the spec profile keeps them for every run).
         stored = {
             key: value for key, value in run.items() if key not in {"images", "videos", "audio", "files"}
         }
-        stored["events"] = []
         before = len(deployment.invocations)
         # The spec's table: the run read takes factory_input as a query parameter.
         assert client.get(path, params={"session_id": "s", "factory_input": "{bad"}).status_code == 400
-        assert (
-            client.get(path, params={"session_id": "s", "factory_input": '{"tenant": "t"}'}).json() == stored
-        )
+        read = client.get(path, params={"session_id": "s", "factory_input": '{"tenant": "t"}'}).json()
+        events = read.pop("events")
+        assert read == stored
+        assert [event["event"] for event in events] == [
+            "WorkflowStarted",
+            "StepStarted",
+            "StepCompleted",
+            "WorkflowCompleted",
+        ]
         assert len(deployment.invocations) == before + 1
         deployment.profile = "agno"
         # agno 3.1.10 ignores it and never invokes the factory to read a run (wire notes 2.1).
-        assert client.get(path, params={"session_id": "s", "factory_input": "{bad"}).json() == stored
+        assert client.get(path, params={"session_id": "s", "factory_input": "{bad"}).json() == {
+            **stored,
+            "events": events,
+        }
         assert len(deployment.invocations) == before + 1
         missing = client.get(path)
         assert (missing.status_code, missing.json()["detail"][0]["loc"]) == (422, ["query", "session_id"])
@@ -384,8 +393,14 @@ def test_agent_and_team_run_reads_never_invoke_the_factory(
         run_path(kind, f"{kind}-plain"), data={"message": "m", "stream": "false", "session_id": "s"}
     ).json()
     invocations = len(deployment.invocations)
-    read = http.get(f"{run_path(kind, f'{kind}-plain')}/{run['run_id']}", params={"session_id": "s"})
-    assert read.json() == run
+    read = http.get(f"{run_path(kind, f'{kind}-plain')}/{run['run_id']}", params={"session_id": "s"}).json()
+    # A factory's run keeps its per-step events (store_events=True); the rest reads back as answered.
+    names = [event["event"] for event in read.pop("events")]
+    assert [names[0], names[-1]] == [
+        "RunStarted" if kind == "agent" else "TeamRunStarted",
+        "RunCompleted" if kind == "agent" else "TeamRunCompleted",
+    ]
+    assert read == run
     [summary] = http.get(run_path(kind, f"{kind}-plain"), params={"session_id": "s"}).json()
     assert (summary["run_id"], summary[f"{kind}_id"]) == (run["run_id"], f"{kind}-plain")
     assert len(deployment.invocations) == invocations

@@ -11,12 +11,17 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from agentos_contract.clauses import CLAUSES_BY_ID
 from agentos_contract.config import SuiteConfig
-from agentos_contract.discovery import SCOPES, Component, Deployment, Kind, collection
+from agentos_contract.discovery import Component, Deployment
 from agentos_contract.echo import Echo, echo_from_run_output, echo_from_sse
+from agentos_contract.judgements import Judgement
+from agentos_contract.judgements import describe as describe
 from agentos_contract.model import Exchange, NotJudged, Observation
 from agentos_contract.posture import Posture
-from agentos_contract.properties import run_property
+from agentos_contract.properties import derive_seed, run_property
+from agentos_contract.spec import RUN_SCOPES, Kind, collection
+from agentos_contract.spec import id_key as id_key
 from agentos_contract.target import NOT_JSON, Answer, Target
 from agentos_contract.tokens import CannotIssue, bearer
 
@@ -24,7 +29,7 @@ T = TypeVar("T")
 
 OMIT = object()
 TRACE_HEADER = "X-Agentos-Contract-Trace"
-ALL_SCOPES = tuple(SCOPES.values())
+ALL_SCOPES = tuple(RUN_SCOPES.values())
 
 
 def unique(prefix: str) -> str:
@@ -117,18 +122,47 @@ class Suite:
 
 
 class Check:
-    """A notebook bound to one check name.
+    """A notebook bound to one check name, which may record only the clauses that check declared
+    (``checks.registry``); ``clauses`` overrides the registry (for helpers such as the posture).
 
-    Observations are kept per check (and per property the check starts), and merged in the
+    Observations are kept per check (and per property or part the check starts), and merged in the
     registry's order once every check is done, so the report is the same whatever the number of
     workers and whatever order their requests finished in."""
 
-    def __init__(self, suite: Suite, name: str) -> None:
+    def __init__(self, suite: Suite, name: str, clauses: Iterable[str] | None = None) -> None:
         self.suite = suite
         self.name = name
         self.observations: list[Observation] = []
         self.not_judged_items: list[NotJudged] = []
-        self.children: list[Check] = []  # one per property, in the order they were started
+        self.children: list[Check] = []  # one per property or part, in the order they were started
+        if clauses is None:
+            from agentos_contract.checks.registry import registered
+
+            spec = next((spec for spec in registered() if spec.name == name), None)
+            clauses = spec.clauses if spec is not None else ()
+        self.declared: frozenset[str] = frozenset(clauses)
+
+    def _declared(self, clause: str, facts: Mapping[str, Any]) -> None:
+        from agentos_contract.checks.registry import UndeclaredClause
+
+        if clause not in self.declared:
+            raise UndeclaredClause(
+                f"check {self.name!r} judged {clause}, which it does not declare "
+                f"(declared: {', '.join(sorted(self.declared)) or 'none'})"
+            )
+        mode = facts.get("mode")
+        if mode is not None:
+            modes = CLAUSES_BY_ID[clause].modes
+            if mode not in modes:
+                raise UndeclaredClause(
+                    f"check {self.name!r} judged {clause} in run mode {mode!r}, which the catalogue "
+                    f"does not list for it ({', '.join(modes) or 'no run mode'})"
+                )
+
+    def _child(self) -> Check:
+        child = Check(self.suite, self.name, self.declared)
+        self.children.append(child)
+        return child
 
     @property
     def target(self) -> Target:
@@ -147,6 +181,7 @@ class Check:
         exchange: Exchange | None = None,
         **facts: Any,
     ) -> Observation:
+        self._declared(clause, facts)
         return Observation(
             clause, self.name, passed, expected, observed, {"check": self.name, **facts}, exchange
         )
@@ -163,11 +198,50 @@ class Check:
         self.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
         return passed
 
+    def record_all(
+        self, judgements: Iterable[Judgement], exchange: Exchange | None = None, **facts: Any
+    ) -> bool:
+        """Record every judgement of one answer (``judgements``); True when all passed."""
+        ok = True
+        for item in judgements:
+            ok = (
+                self.record(
+                    item.clause,
+                    item.passed,
+                    item.expected,
+                    item.observed,
+                    exchange,
+                    **{**facts, **item.facts},
+                )
+                and ok
+            )
+        return ok
+
+    def observe_all(
+        self, judgements: Iterable[Judgement], exchange: Exchange | None = None, **facts: Any
+    ) -> list[Observation]:
+        """As :meth:`record_all`, for a property's body (which returns its observations)."""
+        return [
+            self.observe(
+                item.clause, item.passed, item.expected, item.observed, exchange, **{**facts, **item.facts}
+            )
+            for item in judgements
+        ]
+
     def not_judged(self, clauses: Iterable[str], reason: str) -> None:
-        self.not_judged_items.append(NotJudged(self.name, tuple(clauses), reason))
+        clauses = tuple(clauses)
+        for clause in clauses:
+            self._declared(clause, {})
+        self.not_judged_items.append(NotJudged(self.name, clauses, reason))
+
+    def not_judged_mine(self, clauses: Iterable[str], reason: str) -> None:
+        """:meth:`not_judged` for the ``clauses`` this check declared (helpers shared by checks)."""
+        mine = tuple(clause for clause in clauses if clause in self.declared)
+        if mine:
+            self.not_judged(mine, reason)
 
     def merged(self) -> tuple[list[Observation], list[NotJudged]]:
-        """This check's observations and reasons, then its properties' in the order started."""
+        """This check's observations and reasons, then its children's in the order started."""
         observations, reasons = list(self.observations), list(self.not_judged_items)
         for child in self.children:
             more, more_reasons = child.merged()
@@ -185,25 +259,24 @@ class Check:
     ) -> None:
         """Run a Hypothesis property over ``body``. With several workers it runs beside the rest
         of the check (the check goes on at once); its observations keep their place all the same."""
-        child = Check(self.suite, self.name)
-        self.children.append(child)
+        child = self._child()
         config = self.suite.config
+        property_name = f"{self.name}:{name}"
 
         async def run() -> None:
             outcome = await run_property(
-                f"{self.name}:{name}",
+                property_name,
                 strategy,
                 body,
                 max_examples=max_examples or config.max_examples,
-                seed_value=config.seed,
+                seed_value=derive_seed(config.seed, property_name),
                 shrink=config.shrink and shrink,
             )
             child.observations.extend(outcome.passes.values())
             if outcome.failure is not None:
                 child.observations.append(outcome.failure)
             self.suite.progress(
-                f"  {self.name}:{name}: {outcome.examples} examples"
-                + (" -> FAILED" if outcome.failure else "")
+                f"  {property_name}: {outcome.examples} examples" + (" -> FAILED" if outcome.failure else "")
             )
 
         if self.suite.spawn is None:
@@ -214,8 +287,7 @@ class Check:
     async def fork(self, part: Callable[[Check], Awaitable[None]]) -> None:
         """Run an independent part of this check (one component, one kind) beside the rest when
         there are several workers; what it records keeps its place in the report either way."""
-        child = Check(self.suite, self.name)
-        self.children.append(child)
+        child = self._child()
         if self.suite.spawn is None:
             await part(child)
         else:
@@ -284,7 +356,7 @@ def echo_document(body: Any) -> dict[str, Any] | None:
     if isinstance(content, str):
         try:
             content = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return content if isinstance(content, dict) and content.get("agentos_contract_probe") == 1 else None
 
@@ -294,17 +366,6 @@ def echo_of(answer: Answer, streamed: bool) -> Echo | None:
         return echo_from_sse(answer.text)
     body = answer.json()
     return echo_from_run_output(body) if body is not NOT_JSON else None
-
-
-def describe(answer: Answer) -> str:
-    if answer.failure is not None and not answer.status:
-        return f"no answer: {answer.failure}"
-    shown = f"{answer.status} {answer.content_type or '(no content-type)'} {answer.text[:300]!r}"
-    return shown if answer.failure is None else f"{shown}, then {answer.failure}"
-
-
-def id_key(kind: Kind) -> str:
-    return f"{kind}_id"
 
 
 def run_collection(kind: Kind) -> str:

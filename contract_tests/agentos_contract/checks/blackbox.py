@@ -3,25 +3,16 @@ factory_input that is not a JSON object, bad tokens, and (only when allowed) rea
 
 from __future__ import annotations
 
-from functools import partial
-
 from agentos_contract.checks.base import OMIT, Check, describe, unique
-from agentos_contract.discovery import KINDS, Component, collection
-from agentos_contract.target import Answer
+from agentos_contract.checks.registry import check as register
+from agentos_contract.judgements import error_shape_ok as error_shape_ok
+from agentos_contract.spec import KINDS, collection
 
-# Fixed inputs no conforming server accepts, one per way of not being a JSON object.
-NOT_AN_OBJECT = ("{bad", "[1, 2]", '"hello"', "5", "null", "true")
-# Non-probe factories get a few of them only: every request to a real factory costs a little.
-NON_PROBE_SAMPLE = ("{bad", "[1, 2]")
+# Real factories are judged on a bounded number of them: every request to one costs a little.
 MAX_NON_PROBE_FACTORIES = 20
 
 
-def error_shape_ok(answer: Answer) -> bool:
-    """A complete JSON ``{"detail": ...}`` answer (a dropped or cut-short exchange never is)."""
-    body = answer.json()
-    return not answer.failed and answer.is_json and isinstance(body, dict) and "detail" in body
-
-
+@register("discovery-lookup", clauses=("C01",))
 async def discovery_lookup(check: Check) -> None:
     """C01: every listed factory is reachable by its id."""
     for component in check.deployment.factories()[:50]:
@@ -39,6 +30,7 @@ async def discovery_lookup(check: Check) -> None:
         )
 
 
+@register("unknown-ids", clauses=("H01",))
 async def unknown_ids(check: Check) -> None:
     """H01: unknown component ids (and unknown runs of a working factory) answer 404."""
     headers, _ = check.suite.caller()
@@ -79,47 +71,7 @@ async def unknown_ids(check: Check) -> None:
         )
 
 
-async def non_object_input(check: Check) -> None:
-    """C33 and H04: factory_input that is not a JSON object gets a JSON 400, streaming or not."""
-    factories = [c for c in check.deployment.factories() if c.is_probe]
-    others = [c for c in check.deployment.factories() if not c.is_probe][:MAX_NON_PROBE_FACTORIES]
-    if not factories and not others:
-        check.not_judged(("C33", "H04"), "the deployment lists no factories")
-        return
-    for component in factories + others:
-        await check.fork(partial(_not_objects_to, component=component))
-
-
-async def _not_objects_to(check: Check, component: Component) -> None:
-    samples = NOT_AN_OBJECT if component.is_probe else NON_PROBE_SAMPLE
-    headers, _ = check.suite.caller()
-    for index, text in enumerate(samples):
-        stream: bool | None = (False, True, None)[index % 3]
-        answer = await check.run(component, factory_input=text, stream=stream, headers=headers)
-        shown = {False: "stream=false", True: "stream=true", None: "stream omitted"}[stream]
-        check.record(
-            "C33",
-            answer.status == 400,
-            f"factory_input={text!r} ({shown}) answers 400",
-            describe(answer),
-            answer.exchange,
-            component=component.id,
-            status=answer.status,
-        )
-        if answer.status >= 400 or answer.failed:
-            check.record(
-                "H04",
-                error_shape_ok(answer),
-                f'a JSON {{"detail": ...}} error with {shown}',
-                describe(answer),
-                answer.exchange,
-                component=component.id,
-                stream=str(stream),
-            )
-        if 200 <= answer.status < 300 and not component.is_probe:
-            break  # a broken server just ran a real factory: do not run it again
-
-
+@register("bad-tokens", clauses=("H03",), needs_jwt=True)
 async def bad_tokens(check: Check) -> None:
     """H03: a token that is malformed, wrongly signed, expired or unsigned answers 401."""
     minter = check.suite.config.minter
@@ -148,6 +100,7 @@ async def bad_tokens(check: Check) -> None:
         )
 
 
+@register("allowed-runs", clauses=("C36",), last=True)
 async def allowed_runs(check: Check) -> None:
     """C36 on real factories, only within ``--allow-runs``: input every schema accepts is not 400."""
     for component in check.deployment.factories():

@@ -1,31 +1,78 @@
-"""The spec's exception table over HTTP (stream false and true), and cancel."""
+"""The spec's exception table in every HTTP run mode, and cancel."""
 
 from __future__ import annotations
 
-from agentos_contract.checks.base import TRACE_HEADER, Check, describe, unique
-from agentos_contract.checks.blackbox import error_shape_ok
-from agentos_contract.discovery import KINDS, SCOPES
+from typing import Any
 
-SECRETS = ("probe-crash-secret-7f3a", "probe-factory-error-secret-91c2")
-
-# probe name -> (clause, expected status, what it does)
-TABLE = (
-    ("scope", "C38", 403, "raises FactoryPermissionError"),
-    ("factory-error", "C39", 500, "raises FactoryError"),
-    ("wrong-type", "C40", 500, "returns the wrong component type"),
-    ("crash", "C41", 500, "raises RuntimeError"),
+from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, describe, unique
+from agentos_contract.checks.registry import check as register
+from agentos_contract.discovery import Component
+from agentos_contract.judgements import judge_exception
+from agentos_contract.spec import (
+    BEHAVIOUR_ROWS,
+    EXCEPTION_TABLE,
+    HTTP_RUN_MODES,
+    KINDS,
+    RUN_SCOPES,
+    ExceptionRow,
+    RunMode,
 )
 
+# A server that falls over on an exception may close the connection after answering (uvicorn does
+# after an unhandled one); each failing run goes on a connection of its own, so the next request
+# never inherits a dead one and its answer is judged for what it asked.
+CLOSE = {"Connection": "close"}
 
+
+async def _judge_row(
+    check: Check,
+    probe: Component,
+    row: ExceptionRow,
+    mode: RunMode,
+    headers: dict[str, str] | None = None,
+    **facts: Any,
+) -> None:
+    if headers is None:
+        headers, _ = check.suite.caller()
+    raised = facts.get("raised", row.raised)
+    factory_input = {"raise": raised} if facts.get("probe_behaviour") == "raise" else OMIT
+    answer = await check.run(
+        probe,
+        factory_input=factory_input,
+        stream=mode == "sse",
+        headers={**headers, **CLOSE},
+        extra_form=[("background", "true")] if mode == "background" else (),
+    )
+    check.record_all(
+        judge_exception(answer, row, f"{probe.id} ({row.what}, {mode})"),
+        answer.exchange,
+        kind=probe.kind,
+        mode=mode,
+        raised=raised,
+        status=answer.status,
+        **facts,
+    )
+
+
+@register(
+    "exception-table",
+    clauses=("C38", "C39", "C40", "C41", "C47", "H02", "H04"),
+    needs_probes=True,
+)
 async def exception_table(check: Check) -> None:
-    """C38-C41, H02, H04."""
+    """The spec's exception table (C38-C41, C47) in every HTTP run mode, with H02 and H04 on each:
+    the v1 probes that fail by behaviour, and the v2 raise-probes (sync and async) for every row."""
+    raise_probes = check.deployment.probe_version >= 2
+    if not raise_probes:
+        check.not_judged(("C47",), "the deployment's probes speak protocol v1: no raise-probes")
     for kind in KINDS:
-        for name, clause, status, what in TABLE:
+        for name, row in BEHAVIOUR_ROWS:
             probe = check.deployment.probe(kind, name)
             if probe is None:
-                check.not_judged((clause,), f"probe-{kind}-{name} is not listed")
+                check.not_judged((row.clause,), f"probe-{kind}-{name} is not listed")
                 continue
-            for stream in (False, True):
+            headers: dict[str, str] | None = None
+            if name == "scope":
                 # A user without scopes of its own (the run's own user may hold every scope when
                 # the tokens are given, not minted).
                 headers, identity = (
@@ -33,52 +80,36 @@ async def exception_table(check: Check) -> None:
                     if check.suite.can_mint
                     else check.suite.caller()
                 )
-                if name == "scope" and SCOPES[kind] in identity.scopes:
+                if RUN_SCOPES[kind] in identity.scopes:
                     # A given token (--token, --identity) may carry the scope: the 403 cannot be seen
                     # with it; the scope-granted case below judges this token.
-                    check.not_judged((clause,), f"the caller's token carries {SCOPES[kind]}")
+                    check.not_judged((row.clause,), f"the caller's token carries {RUN_SCOPES[kind]}")
                     continue
-                answer = await check.run(probe, stream=stream, headers=headers)
-                facts = {"kind": kind, "probe_behaviour": name, "stream": stream, "status": answer.status}
-                check.record(
-                    clause,
-                    answer.status == status,
-                    f"{probe.id} ({what}, stream={str(stream).lower()}) answers {status}",
-                    describe(answer),
-                    answer.exchange,
-                    **facts,
+            for mode in HTTP_RUN_MODES:
+                await _judge_row(
+                    check, probe, row, mode, headers=headers, probe_behaviour=name, callable="sync"
                 )
-                check.record(
-                    "H04",
-                    error_shape_ok(answer) if answer.status >= 400 or answer.failed else True,
-                    f'{probe.id}: the error is JSON {{"detail": ...}} (stream={str(stream).lower()})',
-                    describe(answer),
-                    answer.exchange,
-                    **facts,
-                )
-                if status == 500:
-                    leaked = any(secret in answer.text for secret in SECRETS)
-                    check.record(
-                        "H02",
-                        not leaked,
-                        f"{probe.id}: the 500 body does not contain the exception's text",
-                        describe(answer),
-                        answer.exchange,
-                        leaked=leaked,
-                        **facts,
-                    )
+        for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
+            probe = check.deployment.probe(kind, suffix) if raise_probes else None
+            if probe is None:
+                if raise_probes:
+                    check.not_judged(("C47",), f"probe-{kind}-{suffix} is not listed")
+                continue
+            for row in EXCEPTION_TABLE:
+                for mode in HTTP_RUN_MODES:
+                    await _judge_row(check, probe, row, mode, probe_behaviour="raise", callable=callable_kind)
         gate = check.deployment.probe(kind, "scope")
         granted = (
-            check.suite.credentials(user_id=unique("contract-scoped"), scopes=(SCOPES[kind],))
+            check.suite.credentials(user_id=unique("contract-scoped"), scopes=(RUN_SCOPES[kind],))
             if check.suite.can_mint
             else check.suite.caller()
         )
-        if gate is not None and SCOPES[kind] in granted[1].scopes:
+        if gate is not None and RUN_SCOPES[kind] in granted[1].scopes:
             answer = await check.run(gate, headers=granted[0])
             check.record(
                 "C38",
                 answer.status == 200,
-                f"{gate.id} with scope {SCOPES[kind]} answers 200",
+                f"{gate.id} with scope {RUN_SCOPES[kind]} answers 200",
                 describe(answer),
                 answer.exchange,
                 kind=kind,
@@ -86,6 +117,7 @@ async def exception_table(check: Check) -> None:
             )
 
 
+@register("cancel", clauses=("C29",), needs_probes=True)
 async def cancel(check: Check) -> None:
     """C29: cancel never invokes the factory (judged by status, and by the ledger when it works)."""
     for kind in KINDS:

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
-from agentos_contract.discovery import KINDS, SCOPES, Component, Kind
+from agentos_contract.checks.lifecycle import confirmed
+from agentos_contract.checks.modes import run_in_mode
+from agentos_contract.checks.registry import check as register
+from agentos_contract.discovery import Component
+from agentos_contract.echo import Echo
+from agentos_contract.judgements import judge_identity_field
+from agentos_contract.model import Exchange
 from agentos_contract.posture import NO_USER_REFUSED, REFUSALS
+from agentos_contract.spec import (
+    HTTP_RUN_MODES,
+    KINDS,
+    RUN_SCOPES,
+    Kind,
+    RunMode,
+    continue_path,
+    expected_identity,
+)
 from agentos_contract.target import Answer
 from agentos_contract.tokens import CannotIssue
 
@@ -33,10 +48,6 @@ CELLS = (
 )
 
 
-def _expected(verified: str | None, form: str | None) -> str | None:
-    return verified if verified is not None else form
-
-
 def refused_without_user(check: Check, identity: Identity, refused: bool, what: str, **facts: Any) -> bool:
     """A token without a user refused by a deployment that refuses such tokens: H06 holds, and the
     clauses that need such a caller served are not judged. False when this case does not apply."""
@@ -44,31 +55,51 @@ def refused_without_user(check: Check, identity: Identity, refused: bool, what: 
         return False
     if not refused:
         return False
+    facts = {key: value for key, value in facts.items() if key != "mode"}  # H06 is about reach, any mode
     check.record(
         "H06", True, "a token without a user is refused outright (or served as nobody)", what, **facts
     )
-    check.not_judged(("C19", "C20", "C21"), NO_USER_REFUSED)
+    check.not_judged_mine(("C19", "C20", "C21"), NO_USER_REFUSED)
     return True
 
 
-async def identity_matrix(check: Check) -> None:
-    """C17-C21 on POST /runs for every kind, and the prototype path for comparison."""
-    cells = (
-        CELLS if check.suite.can_mint else tuple(c for c in CELLS if not c.token_user and not c.token_session)
+class _TokenCell(Protocol):
+    @property
+    def token_user(self) -> bool: ...
+
+    @property
+    def token_session(self) -> bool: ...
+
+
+CellT = TypeVar("CellT", bound=_TokenCell)
+
+
+def judgeable_cells(check: Check, cells: tuple[CellT, ...]) -> tuple[CellT, ...] | None:
+    """The cells this run can send (None: none, with the reasons recorded)."""
+    if check.suite.can_mint:
+        return cells
+    check.not_judged_mine(
+        ("C17", "C18"),
+        "no JWT key given (--jwt-secret/--jwt-private-key): the suite cannot mint tokens with a "
+        "verified identity",
     )
-    if not check.suite.can_mint:
-        check.not_judged(
-            ("C17", "C18"),
-            "no JWT key given (--jwt-secret/--jwt-private-key): the suite "
-            "cannot mint tokens with a verified identity",
+    if check.suite.config.token is not None:
+        check.not_judged_mine(
+            ("C19", "C20", "C21"),
+            "with --token only, every request carries that token's identity: the unverified rows of "
+            "the matrix cannot be sent",
         )
-        if check.suite.config.token is not None:
-            check.not_judged(
-                ("C19", "C20", "C21"),
-                "with --token only, every request carries that token's "
-                "identity: the unverified rows of the matrix cannot be sent",
-            )
-            return
+        return None
+    return tuple(c for c in cells if not c.token_user and not c.token_session)
+
+
+@register("identity-matrix", clauses=("C17", "C18", "C19", "C20", "C21", "H06"), needs_probes=True)
+async def identity_matrix(check: Check) -> None:
+    """C17-C21 on POST /runs for every kind in every HTTP mode (stream=false, stream=true,
+    background=true, the last read back), and the prototype path for comparison."""
+    cells = judgeable_cells(check, CELLS)
+    if cells is None:
+        return
     prototype = check.deployment.get("agent", "probe-agent-prototype")
     for cell in cells:
         try:
@@ -76,20 +107,20 @@ async def identity_matrix(check: Check) -> None:
                 probe = check.deployment.probe(kind, "echo")
                 if probe is None:
                     continue
-                await _judge_cell(check, cell, probe, stream=False)
-            await _judge_cell(check, cell, check.deployment.probe("agent", "echo"), stream=True)
+                for mode in HTTP_RUN_MODES:
+                    await _judge_cell(check, cell, probe, mode)
             if prototype is not None and not prototype.is_factory:
                 await _compare_with_prototype(check, cell, prototype)
         except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
-            check.not_judged(_cell_clauses(cell), f"[{cell.name}] {exc}")
+            check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
 
 
-def _cell_clauses(cell: Cell) -> tuple[str, ...]:
+def cell_clauses(cell: _TokenCell) -> tuple[str, ...]:
     verified = ("C17", "C18") if cell.token_user or cell.token_session else ()
     return (*verified, "C19", "C20", "C21")
 
 
-def _cell_values(check: Check, cell: Cell) -> tuple[dict[str, str], Identity, str | None, str | None]:
+def cell_values(check: Check, cell: Cell) -> tuple[dict[str, str], Identity, str | None, str | None]:
     token_user = unique("jwt-user") if cell.token_user else None
     token_session = unique("jwt-sess") if cell.token_session else None
     headers, identity = check.suite.credentials(user_id=token_user, session_id=token_session)
@@ -102,62 +133,66 @@ def _cell_values(check: Check, cell: Cell) -> tuple[dict[str, str], Identity, st
     return headers, identity, form_user, form_session
 
 
-async def _judge_cell(check: Check, cell: Cell, probe: Component | None, stream: bool) -> None:
-    if probe is None:
-        return
-    headers, identity, form_user, form_session = _cell_values(check, cell)
-    answer = await check.run(
-        probe, user_id=form_user, session_id=form_session, stream=stream, headers=headers
-    )
-    echo = echo_of(answer, stream)
-    facts = {"cell": cell.name, "kind": probe.kind, "stream": stream}
-    if refused_without_user(
-        check, identity, answer.status in REFUSALS, describe(answer), exchange=answer.exchange, **facts
-    ):
-        return
-    if answer.status != 200 or echo is None:
-        check.record(
-            "C17" if identity.user_id else "C19",
-            False,
-            f"[{cell.name}] 200 with the probe's echo",
-            describe(answer),
-            answer.exchange,
-            **facts,
-        )
-        return
-    body = answer.json() if not stream else None
+def judge_fields(
+    check: Check,
+    label: str,
+    identity: Identity,
+    form_user: str | None,
+    form_session: str | None,
+    echo: Echo,
+    body: dict[str, Any] | None,
+    exchange: Exchange | None,
+    *,
+    post_runs: bool,
+    **facts: Any,
+) -> None:
+    """Record ctx's user_id and session_id (and the run output's, when ``body``) against the rule."""
     for field_name, verified, form in (
         ("user_id", identity.user_id, form_user),
         ("session_id", identity.session_id, form_session),
     ):
-        expected = _expected(verified, form)
-        seen = echo.field(field_name)
-        if verified is not None:
-            clause = "C18" if form is not None and form != verified else "C17"
-        else:
-            clause = "C19" if form is not None else "C20"
-        where = "ctx"
-        ok = seen == expected
-        if ok and isinstance(body, dict):
-            in_output = body.get(field_name)
-            # A run output may carry a generated session id when neither side gave one.
-            if not (field_name == "session_id" and expected is None):
-                ok = in_output == expected
-                where = "ctx and run output"
-            seen = f"ctx={seen!r}, run output={in_output!r}"
+        # A run output may carry a generated session id when neither side gave one.
+        checked = body is not None and not (field_name == "session_id" and verified is None and form is None)
+        judgement = judge_identity_field(
+            field_name,
+            verified,
+            form,
+            echo.field(field_name),
+            "run output",
+            label=label,
+            output=body.get(field_name) if body is not None else None,
+            output_checked=checked,
+            post_runs=post_runs,
+        )
+        check.record_all([judgement], exchange, **facts)
+
+
+async def _judge_cell(check: Check, cell: Cell, probe: Component, mode: RunMode) -> None:
+    headers, identity, form_user, form_session = cell_values(check, cell)
+    ran = await run_in_mode(check, probe, mode, headers=headers, user_id=form_user, session_id=form_session)
+    answer = ran.answer
+    facts = {"cell": cell.name, "kind": probe.kind, "mode": mode, "route": "runs"}
+    if refused_without_user(check, identity, answer.status in REFUSALS, describe(answer), **facts):
+        return
+    if not ran.started or ran.echo is None:
         check.record(
-            clause,
-            ok,
-            f"[{cell.name}] {where} {field_name} is {expected!r} (verified={verified!r}, form={form!r})",
-            f"{seen}",
-            answer.exchange,
-            field=field_name,
+            "C17" if identity.user_id else "C19",
+            False,
+            f"[{cell.name}] {probe.id} runs ({mode}) and its echo can be read",
+            describe(ran.read_back or answer),
+            (ran.read_back or answer).exchange,
             **facts,
         )
+        return
+    exchange = (ran.read_back or answer).exchange
+    body = ran.body if mode != "sse" else None
+    judge_fields(
+        check, cell.name, identity, form_user, form_session, ran.echo, body, exchange, post_runs=True, **facts
+    )
 
 
 async def _compare_with_prototype(check: Check, cell: Cell, prototype: Component) -> None:
-    headers, identity, form_user, form_session = _cell_values(check, cell)
+    headers, identity, form_user, form_session = cell_values(check, cell)
     answer = await check.run(prototype, user_id=form_user, session_id=form_session, headers=headers)
     body = answer.json()
     if refused_without_user(
@@ -167,8 +202,8 @@ async def _compare_with_prototype(check: Check, cell: Cell, prototype: Component
     if answer.status != 200 or not isinstance(body, dict):
         check.record("C21", False, f"[{cell.name}] the prototype runs", describe(answer), answer.exchange)
         return
-    expected_user = _expected(identity.user_id, form_user)
-    expected_session = _expected(identity.session_id, form_session)
+    expected_user = expected_identity(identity.user_id, form_user)
+    expected_session = expected_identity(identity.session_id, form_session)
     ok = body.get("user_id") == expected_user and (
         expected_session is None or body.get("session_id") == expected_session
     )
@@ -225,6 +260,7 @@ def _smuggling_channels(kind: str) -> dict[str, dict[str, Any]]:
     }
 
 
+@register("smuggling", clauses=("C14", "C22", "H06"), needs_probes=True)
 async def smuggling(check: Check) -> None:
     """C14, C22: claims, scopes and identity sent through client channels never reach ctx, whether
     the caller has a verified user or not (the latter with a token without a user, or no token)."""
@@ -287,18 +323,19 @@ async def _smuggle(
             answer.exchange,
             **facts,
         )
-    if gate is not None and SCOPES[kind] not in identity.scopes:
+    if gate is not None and RUN_SCOPES[kind] not in identity.scopes:
         answer = await check.run(gate, headers=headers, extra_form=extra_form, params=params)
         check.record(
             "C14",
             answer.status == 403,
-            f"{gate.id} still refuses (403) when {SCOPES[kind]} is only smuggled via {channel}",
+            f"{gate.id} still refuses (403) when {RUN_SCOPES[kind]} is only smuggled via {channel}",
             describe(answer),
             answer.exchange,
             **facts,
         )
 
 
+@register("trusted-from-token", clauses=("C15", "C16"), needs_probes=True, needs_jwt=True)
 async def trusted_from_token(check: Check) -> None:
     """C15, C16: the verified token's claims and scopes are what ctx.trusted holds."""
     marker = unique("claim")
@@ -336,3 +373,117 @@ async def trusted_from_token(check: Check) -> None:
 
 def _status(answer: Answer) -> str:
     return f"HTTP {answer.status}"
+
+
+@dataclass(frozen=True)
+class ContinueCell:
+    """A cell of the continue matrix. The run is started by the same caller (a run can be continued
+    only by whom it belongs to); ``form_user`` is the continue's user_id field: absent, agreeing
+    with the token, disagreeing, or (without a verified user) the one the run was started with.
+    ``form_session`` is the run's own session, or (with a verified session) a disagreeing one."""
+
+    name: str
+    token_user: bool
+    token_session: bool
+    form_user: str  # "absent", "agree", "disagree", "started"
+    form_session: str  # "run", "disagree"
+
+
+CONTINUE_CELLS = (
+    ContinueCell("verified user+session, form absent", True, True, "absent", "run"),
+    ContinueCell("verified user+session, form agrees", True, True, "agree", "run"),
+    ContinueCell("verified user+session, form disagrees", True, True, "disagree", "disagree"),
+    ContinueCell("verified user only, form disagrees", True, False, "disagree", "run"),
+    ContinueCell("verified session only, form user", False, True, "started", "run"),
+    ContinueCell("no verified identity, form user", False, False, "started", "run"),
+    ContinueCell("no verified identity, form absent", False, False, "absent", "run"),
+)
+
+
+@register("identity-continue", clauses=("C17", "C19", "C20", "H06"), needs_probes=True)
+async def identity_continue(check: Check) -> None:
+    """C17, C19, C20 on agent, team and workflow continue: the re-invoked factory's ctx follows the
+    same precedence (verified wins, the form field is the fallback, else None)."""
+    cells = judgeable_cells(check, CONTINUE_CELLS)
+    if cells is None:
+        return
+    for kind in KINDS:
+        probe = check.deployment.probe(kind, "pause")
+        if probe is None:
+            check.not_judged(("C17",), f"probe-{kind}-pause is not listed")
+            continue
+        for cell in cells:
+            try:
+                await _judge_continue_cell(check, cell, probe)
+            except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+                check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
+
+
+async def _judge_continue_cell(check: Check, cell: ContinueCell, probe: Component) -> None:
+    token_user = unique("jwt-user") if cell.token_user else None
+    token_session = unique("jwt-sess") if cell.token_session else None
+    headers, identity = check.suite.credentials(
+        user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
+    )
+    started_user = unique("form-user") if cell.form_user == "started" else None
+    facts = {"cell": cell.name, "kind": probe.kind, "route": "continue"}
+    session = unique("contract-sess")
+    started = await check.run(
+        probe, user_id=started_user, session_id=session, headers=headers, factory_input={"phase": "start"}
+    )
+    body = started.json()
+    if refused_without_user(check, identity, started.status in REFUSALS, describe(started), **facts):
+        return
+    paused = (
+        body if started.status == 200 and isinstance(body, dict) and body.get("status") == "PAUSED" else None
+    )
+    confirmation = confirmed(paused, probe.kind) if paused is not None else None
+    if paused is None or confirmation is None or not isinstance(paused.get("run_id"), str):
+        check.record(
+            "C17" if identity.user_id else "C19",
+            False,
+            f"[{cell.name}] {probe.id} pauses so it can be continued",
+            describe(started),
+            started.exchange,
+            stage="pause",
+            **facts,
+        )
+        return
+    run_session = str(paused.get("session_id") or token_session or session)
+    form_user = {
+        "absent": None,
+        "agree": token_user,
+        "disagree": unique("form-user"),
+        "started": started_user,
+    }[cell.form_user]
+    form_session = unique("form-sess") if cell.form_session == "disagree" else run_session
+    form = [confirmation, ("session_id", form_session), ("stream", "false")]
+    if form_user is not None:
+        form.append(("user_id", form_user))
+    answer = await check.target.request(
+        "POST", continue_path(probe.kind, probe.id, paused["run_id"]), form=form, headers=headers
+    )
+    echo = echo_of(answer, False)
+    if answer.status != 200 or echo is None:
+        check.record(
+            "C17" if identity.user_id else "C19",
+            False,
+            f"[{cell.name}] the continue of {probe.id} answers 200 with the echo of its factory's ctx",
+            describe(answer),
+            answer.exchange,
+            stage="continue",
+            **facts,
+        )
+        return
+    judge_fields(
+        check,
+        cell.name,
+        identity,
+        form_user,
+        form_session,
+        echo,
+        None,
+        answer.exchange,
+        post_runs=False,
+        **facts,
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,9 +19,12 @@ import anyio
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
 from agentos_contract.checks.lifecycle import confirmed, pause
-from agentos_contract.discovery import KINDS, Component
+from agentos_contract.checks.registry import check as register
+from agentos_contract.discovery import Component
+from agentos_contract.judgements import same_as_unknown
 from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
+from agentos_contract.spec import KINDS
 from agentos_contract.target import Answer
 from agentos_contract.tokens import CannotIssue
 
@@ -51,18 +53,6 @@ class Caller:
         return "H05" if self.verified else "H06"
 
 
-def _normalized(answer: Answer, ids: Mapping[str, str]) -> tuple[int, str]:
-    text = answer.text
-    for value, placeholder in ids.items():
-        text = text.replace(value, placeholder)
-    return answer.status, text
-
-
-def _same_as_unknown(answer: Answer, unknown: Answer, ids: Mapping[str, str]) -> bool:
-    """The intruder's answer is the unknown id's (or a refusal of a caller without a user)."""
-    return _normalized(answer, ids) == _normalized(unknown, ids)
-
-
 async def _callers(check: Check, intruder: str) -> list[Caller]:
     suite = check.suite
     other_headers, other = suite.credentials(user_id=intruder, scopes=ALL_SCOPES)
@@ -81,6 +71,7 @@ async def _callers(check: Check, intruder: str) -> list[Caller]:
     return callers
 
 
+@register("tenant-isolation", clauses=("H05", "H06", "H07", "H08"), needs_probes=True)
 async def tenant_isolation(check: Check) -> None:
     """H05-H08: reads, lists, cancels, continues and session writes across tenants."""
     if not check.suite.config.jwt_mode:
@@ -135,7 +126,7 @@ async def _reads(check: Check, echo: Component, callers: list[Caller], owner_of:
             refused = not caller.verified and answer.status in REFUSALS
             check.record(
                 caller.clause,
-                refused or (_same_as_unknown(answer, unknown, ids) and run_id not in answer.text),
+                refused or (same_as_unknown(answer, unknown, ids) and run_id not in answer.text),
                 f"{caller.name}'s {route} of the owner's {echo.kind} run answers exactly as for an unknown "
                 f"{'run' if route == 'read' else 'session'} ({describe(unknown)[:160]})",
                 describe(answer),
@@ -234,7 +225,7 @@ async def _acts_on_paused(check: Check, probe: Component, caller: Caller, owner_
         refused = not caller.verified and answer.status in REFUSALS
         check.record(
             caller.clause,
-            refused or _same_as_unknown(answer, unknown, ids),
+            refused or same_as_unknown(answer, unknown, ids),
             f"{caller.name}'s {action} of the owner's paused {probe.kind} run answers exactly as for an "
             f"unknown run ({describe(unknown)[:160]})",
             describe(answer),
@@ -283,6 +274,7 @@ async def _acts_on_paused(check: Check, probe: Component, caller: Caller, owner_
     )
 
 
+@register("concurrent-contexts", clauses=("H09",), needs_probes=True)
 async def concurrent_contexts(check: Check) -> None:
     """H09: interleaved requests with different identities and inputs each see only their own."""
     echoes = [p for kind in KINDS if (p := check.deployment.probe(kind, "echo")) is not None]
@@ -332,6 +324,7 @@ async def concurrent_contexts(check: Check) -> None:
 EXPIRY_WAIT_S = 20.0
 
 
+@register("ws-isolation", clauses=("H10",), needs_probes=True, needs_websocket=True)
 async def ws_isolation(check: Check) -> None:
     """H10: the WebSocket keeps tenants apart too, and a token's expiry holds for the socket's life."""
     from agentos_contract.checks.websocket import ws_connect, ws_path, ws_run

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, TRACE_HEADER, Check, describe, echo_of, unique
+from agentos_contract.checks.registry import check as register
 from agentos_contract.discovery import Component, Kind
 from agentos_contract.target import Answer
 
@@ -78,6 +79,7 @@ _PAUSERS = (
 )
 
 
+@register("continue-agent-team", clauses=("C28",), needs_probes=True)
 async def continue_agent_team(check: Check) -> None:
     """C28: agent/team continue re-run the factory with ctx.input=None (factory_input not read)."""
     kinds: tuple[Kind, ...] = ("agent", "team")
@@ -135,6 +137,7 @@ async def continue_agent_team(check: Check) -> None:
             )
 
 
+@register("continue-workflow", clauses=("C24",), needs_probes=True)
 async def continue_workflow(check: Check) -> None:
     """C24: workflow continue reads factory_input from the form field (and validates it)."""
     cases = (
@@ -186,6 +189,7 @@ async def continue_workflow(check: Check) -> None:
         )
 
 
+@register("workflow-get-routes", clauses=("C25", "C26"), needs_probes=True)
 async def workflow_get_routes(check: Check) -> None:
     """C25, C26: GET a workflow run, and list runs, read factory_input from the query."""
     echo = check.deployment.probe("workflow", "echo")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agentos_contract.checks.base import TRACE_HEADER, Check, describe, echo_of, id_key, unique
+from agentos_contract.checks.registry import check as register
 from agentos_contract.discovery import KINDS, PROBE_MARKER, Kind
 from agentos_contract.sse import parse_sse
 
@@ -41,6 +42,7 @@ def schema_facts_match(schema: Any, expected: dict[str, Any]) -> bool:
     return True
 
 
+@register("probe-discovery", clauses=("C08", "C09", "C45"), needs_probes=True)
 async def probe_discovery(check: Check) -> None:
     """C08, C09, C45."""
     deployment = check.deployment
@@ -91,6 +93,7 @@ async def probe_discovery(check: Check) -> None:
     )
 
 
+@register("echo-run", clauses=("C07", "C12", "C13", "C46"), needs_probes=True)
 async def echo_run(check: Check) -> None:
     """C07, C12, C13, C46: the guide's run (multipart, user_id form field, stream=false), and SSE."""
     for kind in KINDS:
@@ -159,6 +162,7 @@ async def echo_run(check: Check) -> None:
                 )
 
 
+@register("id-enforcement", clauses=("C02",), needs_probes=True)
 async def id_enforcement(check: Check) -> None:
     """C02: a component returned with another id runs under the factory's id."""
     for kind in KINDS:
@@ -195,6 +199,7 @@ async def id_enforcement(check: Check) -> None:
         )
 
 
+@register("ledger-every-request", clauses=("C06",), needs_probes=True, setup=True)
 async def ledger_every_request(check: Check) -> None:
     """C06 (and the ledger's positive control that other checks rely on)."""
     kinds: tuple[Kind, ...] = KINDS

@@ -6,9 +6,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from agentos_contract.checks.base import TRACE_HEADER, Check, describe, echo_of, unique
+from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, describe, echo_of, unique
 from agentos_contract.checks.blackbox import MAX_NON_PROBE_FACTORIES, error_shape_ok
+from agentos_contract.checks.registry import check as register
 from agentos_contract.discovery import KINDS, Component
+from agentos_contract.judgements import judge_background_accepted, judge_rejected
 from agentos_contract.model import Observation
 from agentos_contract.schema_strategies import UnsupportedSchema
 from agentos_contract.strategies import (
@@ -26,6 +28,7 @@ def _probes(check: Check) -> list[Component]:
     return [p for kind in KINDS for name in PROBE_INPUT_NAMES if (p := check.deployment.probe(kind, name))]
 
 
+@register("valid-input", clauses=("C23", "C30", "C32", "C36"), needs_probes=True)
 async def valid_input(check: Check) -> None:
     """C23, C30, C32, C36: every input the schema allows is accepted and reaches ctx.input."""
     probes = _probes(check)
@@ -109,6 +112,7 @@ async def valid_input(check: Check) -> None:
         await check.prop(probe.id, strategy, body)
 
 
+@register("invalid-input", clauses=("C31", "C33", "C37"))
 async def invalid_input(check: Check) -> None:
     """C31, C33, C37: every input the spec rejects gets exactly 400, before the factory runs."""
     targets = _probes(check)
@@ -178,6 +182,7 @@ async def invalid_input(check: Check) -> None:
             )
 
 
+@register("omitted-input", clauses=("C30", "C34", "C35"), needs_probes=True)
 async def omitted_input(check: Check) -> None:
     """C30, C34, C35: omitted input is validated as {}; without a schema ctx.input is None."""
     for kind in KINDS:
@@ -232,6 +237,7 @@ async def omitted_input(check: Check) -> None:
             )
 
 
+@register("validation-before-permission", clauses=("C37",), needs_probes=True)
 async def validation_before_permission(check: Check) -> None:
     """C37: invalid input to a scope-gated factory is 400 (validation), not 403 (the factory)."""
     for kind in KINDS:
@@ -249,4 +255,97 @@ async def validation_before_permission(check: Check) -> None:
                 describe(answer),
                 answer.exchange,
                 kind=kind,
+            )
+
+
+# factory_input a background run must refuse before its 202: (probe, text, clause, why).
+_BACKGROUND_REFUSALS = (
+    ("echo", "{bad", "C33", "not JSON"),
+    ("echo", "[1, 2]", "C33", "not an object"),
+    ("echo", "null", "C33", "not an object"),
+    ("required", '{"tenant": 5}', "C31", "wrong type"),
+    ("required", "{}", "C31", "missing required field"),
+    ("required", None, "C34", "omitted, validated as {}"),
+    ("defaults", '{"persona": "pirate"}', "C31", "not in enum"),
+)
+
+
+@register("background-validation", clauses=("C31", "C33", "C34", "C36", "C37"), needs_probes=True)
+async def background_validation(check: Check) -> None:
+    """background=true keeps validation: input the spec rejects is a JSON 400 (never a 202), before
+    the factory runs (ledger, and 400 not 403 from a scope-gated factory); valid input is a 202."""
+    use_ledger = bool(check.suite.ledger_ok)
+    if not use_ledger:
+        check.not_judged(("C37",), "the invocation ledger is not available (its control failed)")
+    background = [("background", "true")]
+    for kind in KINDS:
+        for name, text, clause, why in _BACKGROUND_REFUSALS:
+            probe = check.deployment.probe(kind, name)
+            if probe is None:
+                continue
+            headers, _ = check.suite.caller()
+            trace = unique("contract-trace")
+            answer = await check.run(
+                probe,
+                factory_input=OMIT if text is None else text,
+                stream=False,
+                headers={**headers, TRACE_HEADER: trace},
+                extra_form=background,
+            )
+            facts = {"kind": kind, "mode": "background", "why": why, "status": answer.status}
+            shown = "omitted" if text is None else repr(text)
+            check.record_all(
+                [
+                    judge_rejected(
+                        answer, clause, f"{probe.id}, background=true, factory_input {shown} ({why})"
+                    )
+                ],
+                answer.exchange,
+                **facts,
+            )
+            if use_ledger:
+                invocations = await check.read_ledger(trace)
+                check.record(
+                    "C37",
+                    invocations == [],
+                    f"{probe.id} is not invoked for invalid input in a background run",
+                    f"ledger: {invocations!r}",
+                    answer.exchange,
+                    **facts,
+                )
+        gated = check.deployment.probe(kind, "scope-required")
+        if gated is not None:
+            headers, _ = check.suite.caller()
+            answer = await check.run(
+                gated, factory_input='{"tenant": 5}', stream=False, headers=headers, extra_form=background
+            )
+            check.record(
+                "C37",
+                answer.status == 400,
+                f"{gated.id} without its scope and invalid input, background=true, answers 400 (validation "
+                "before the factory's permission check), not 403 or 202",
+                describe(answer),
+                answer.exchange,
+                kind=kind,
+                mode="background",
+            )
+        required = check.deployment.probe(kind, "required")
+        if required is not None:
+            headers, _ = check.suite.caller()
+            answer = await check.run(
+                required,
+                factory_input='{"tenant": "t"}',
+                stream=False,
+                headers=headers,
+                extra_form=background,
+            )
+            check.record_all(
+                [
+                    judge_background_accepted(
+                        answer, "C36", f"{required.id} with valid input, background=true"
+                    )
+                ],
+                answer.exchange,
+                kind=kind,
+                mode="background",
             )

@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, unique
-from agentos_contract.checks.identity import refused_without_user
+from agentos_contract.checks.identity import (
+    CELLS,
+    cell_clauses,
+    cell_values,
+    judgeable_cells,
+    refused_without_user,
+)
 from agentos_contract.checks.lifecycle import confirmed, pause
+from agentos_contract.checks.registry import check as register
 from agentos_contract.echo import Echo, parse_echo
+from agentos_contract.judgements import judge_error_frame, judge_identity_field
 from agentos_contract.model import Exchange
 from agentos_contract.posture import REFUSALS
+from agentos_contract.spec import BEHAVIOUR_ROWS, EXCEPTION_TABLE, ExceptionRow
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
 from agentos_contract.tokens import CannotIssue
@@ -46,7 +55,7 @@ def _frames(text: str) -> list[dict[str, Any]]:
         return [event.data for event in parse_sse(text) if isinstance(event.data, dict)]
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return [{"event": "<not JSON>", "text": text}]
     return [data] if isinstance(data, dict) else [{"event": "<not an object>", "text": text}]
 
@@ -128,6 +137,8 @@ async def ws_start(check: Check, workflow_id: str, headers: dict[str, str], **fi
         "session_id": unique("contract-ws-sess"),
         **fields,
     }
+    # A field given as None is left out of the message (an identity cell without that form value).
+    message = {key: value for key, value in message.items() if value is not None}
     async with ws_connect(check, ws_path(check, workflow_id), headers) as ws:
         result = await ws_run(ws, message)
         result.exchange = ws.exchange()
@@ -142,6 +153,7 @@ def _describe(result: WsResult) -> str:
     return f"{result.outcome}; frames: {result.frames[-3:]!r}"
 
 
+@register("ws-run", clauses=("C27",), needs_probes=True, needs_websocket=True, setup=True)
 async def ws_run_check(check: Check) -> None:
     """C27: a start-workflow message's factory_input reaches ctx.input, on the spec's route."""
     probe = check.deployment.probe("workflow", "echo")
@@ -206,6 +218,7 @@ async def ws_run_check(check: Check) -> None:
         )
 
 
+@register("ws-validation", clauses=("C31", "C33"), needs_probes=True, needs_websocket=True)
 async def ws_validation(check: Check) -> None:
     """C31, C33 over the WebSocket: invalid factory_input is a 400 error frame, before the factory."""
     echo = check.deployment.probe("workflow", "echo")
@@ -249,17 +262,16 @@ async def ws_validation(check: Check) -> None:
             )
 
 
-_WS_TABLE = (
-    ("scope", "C38", 403),
-    ("factory-error", "C39", 500),
-    ("wrong-type", "C40", 500),
-    ("crash", "C41", 500),
+@register(
+    "ws-errors",
+    clauses=("C38", "C39", "C40", "C41", "C47", "H02"),
+    needs_probes=True,
+    needs_websocket=True,
 )
-
-
 async def ws_errors(check: Check) -> None:
-    """C38-C41 over the WebSocket: each failure is an error frame carrying its status."""
-    for name, clause, status in _WS_TABLE:
+    """The exception table over the WebSocket: each failure is an error frame carrying its status,
+    and a 500's frame does not carry the exception's text (H02); v1 probes and v2 raise-probes."""
+    for name, row in BEHAVIOUR_ROWS:
         probe = check.deployment.probe("workflow", name)
         if probe is None:
             continue
@@ -272,22 +284,44 @@ async def ws_errors(check: Check) -> None:
                 else check.suite.caller()
             )
             if "workflows:run" in identity.scopes:
-                check.not_judged((clause,), "no token without the workflows:run scope to send")
+                check.not_judged((row.clause,), "no token without the workflows:run scope to send")
                 continue
         else:
             headers, _ = check.suite.caller(ALL_SCOPES)
         result = await ws_start(check, probe.id, headers)
-        check.record(
-            clause,
-            result.outcome == "error-frame" and result.frame_status == status,
-            f"{probe.id} over the WebSocket gives an error frame with status {status}",
+        _record_frame(check, result, row, probe.id, probe_behaviour=name, callable="sync")
+    if check.deployment.probe_version < 2:
+        check.not_judged(("C47",), "the deployment's probes speak protocol v1: no raise-probes")
+        return
+    for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
+        probe = check.deployment.probe("workflow", suffix)
+        if probe is None:
+            check.not_judged(("C47",), f"probe-workflow-{suffix} is not listed")
+            continue
+        headers, _ = check.suite.caller(ALL_SCOPES)
+        for row in EXCEPTION_TABLE:
+            result = await ws_start(check, probe.id, headers, factory_input={"raise": row.raised})
+            _record_frame(check, result, row, probe.id, probe_behaviour="raise", callable=callable_kind)
+
+
+def _record_frame(check: Check, result: WsResult, row: ExceptionRow, probe_id: str, **facts: Any) -> None:
+    check.record_all(
+        judge_error_frame(
+            result.outcome,
+            result.frame_status,
+            result.error,
+            row,
+            f"{probe_id} ({row.what})",
             _describe(result),
-            result.exchange,
-            probe_behaviour=name,
-            outcome=result.outcome,
-            frame_status=result.frame_status,
-            error=result.error or "",
-        )
+        ),
+        result.exchange,
+        outcome=result.outcome,
+        frame_status=result.frame_status,
+        error=result.error or "",
+        raised=row.raised,
+        mode="websocket",
+        **facts,
+    )
 
 
 def _source(seen: Any, verified: str | None, form: str | None) -> str:
@@ -296,64 +330,63 @@ def _source(seen: Any, verified: str | None, form: str | None) -> str:
     return "verified" if seen == verified else "form" if seen == form else "other"
 
 
+@register("ws-identity", clauses=("C17", "C19", "C20", "H06"), needs_probes=True, needs_websocket=True)
 async def ws_identity(check: Check) -> None:
-    """C17, C19 over the WebSocket: verified token values win, message fields are the fallback."""
+    """The identity matrix over the WebSocket: verified token values win, the message's fields are
+    the fallback, and neither gives None (every cell of the HTTP matrix)."""
     probe = check.deployment.probe("workflow", "echo")
     if probe is None:
         return
-    cases = (
-        ("verified user+session, message disagrees", True, True),
-        ("verified session only, message user", False, True),
-        ("verified user only, message session", True, False),
-    )
-    for name, with_user, with_session in cases:
-        token_user = unique("jwt-user") if with_user else None
-        token_session = unique("jwt-sess") if with_session else None
+    cells = judgeable_cells(check, CELLS)
+    if cells is None:
+        return
+    for cell in cells:
         try:
-            headers, identity = check.suite.credentials(
-                user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
-            )
-        except CannotIssue as exc:
-            check.not_judged(("C17", "C19"), f"[{name}] {exc}")
+            headers, identity, form_user, form_session = cell_values(check, cell)
+            if "Authorization" in headers:
+                # The WebSocket runs need the run scope on agno (wire notes 2.5): not what this judges.
+                headers, identity = check.suite.credentials(
+                    user_id=identity.user_id, session_id=identity.session_id, scopes=ALL_SCOPES
+                )
+        except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+            check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
             continue
-        form_user, form_session = unique("ws-user"), unique("ws-sess")
         result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
         refused = result.outcome in ("error-frame", "auth-failed") and result.frame_status in (
             None,
             *REFUSALS,
         )
+        facts = {"cell": cell.name, "mode": "websocket"}
         if refused_without_user(
-            check, identity, refused, _describe(result), exchange=result.exchange, case=name
+            check, identity, refused, _describe(result), exchange=result.exchange, **facts
         ):
             continue
         if result.echo is None:
             check.record(
-                "C17",
+                "C17" if identity.user_id else "C19",
                 False,
-                f"[{name}] the WebSocket run completes with the echo",
+                f"[{cell.name}] the WebSocket run completes with the echo",
                 _describe(result),
                 result.exchange,
                 field="run",
                 observed_source="none",
+                **facts,
             )
             continue
         for field_name, verified, form in (
             ("user_id", identity.user_id, form_user),
             ("session_id", identity.session_id, form_session),
         ):
-            expected = verified if verified is not None else form
             seen = result.echo.field(field_name)
-            check.record(
-                "C17" if verified is not None else "C19",
-                seen == expected,
-                f"[{name}] ctx.{field_name} is {expected!r} (verified={verified!r}, message={form!r})",
-                f"ctx.{field_name}={seen!r}",
-                result.exchange,
-                field=field_name,
-                observed_source=_source(seen, verified, form),
+            judgement = judge_identity_field(
+                field_name, verified, form, seen, "run output", label=cell.name, post_runs=False
+            )
+            check.record_all(
+                [judgement], result.exchange, observed_source=_source(seen, verified, form), **facts
             )
 
 
+@register("ws-continue", clauses=("C44",), needs_probes=True, needs_websocket=True)
 async def ws_continue(check: Check) -> None:
     """C44: continuing a paused factory workflow over the WebSocket never surfaces FactoryContextRequired."""
     probe = check.deployment.probe("workflow", "pause")
@@ -392,12 +425,3 @@ async def ws_continue(check: Check) -> None:
         error=result.error or "",
         outcome=result.outcome,
     )
-
-
-WS_CHECKS = {
-    "ws-run": ws_run_check,
-    "ws-validation": ws_validation,
-    "ws-errors": ws_errors,
-    "ws-identity": ws_identity,
-    "ws-continue": ws_continue,
-}

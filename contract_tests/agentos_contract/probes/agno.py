@@ -39,10 +39,12 @@ from agentos_contract.probes.catalogue import (
     CRASH_SECRET,
     FACTORY_ERROR_SECRET,
     PRODUCED_OTHER_ID,
+    RAISABLE,
     TRACE_HEADER,
     Behaviour,
     Kind,
     ProbeSpec,
+    raise_secret,
 )
 from agentos_contract.probes.echo import (
     RequestSummary,
@@ -277,6 +279,47 @@ def _ledger_agent(spec: ProbeSpec, ctx: RequestContext, ledger: InvocationLedger
     return _agent(spec.id, spec.id, lambda _message: document, pause=False)
 
 
+class ProbePermissionDenied(FactoryPermissionError):
+    """A subclass of FactoryPermissionError: AgentOS maps it by class, so still 403."""
+
+
+class ProbeFactoryFailure(FactoryError):
+    """A subclass of FactoryError: still 500."""
+
+
+class ProbeUnprintable(Exception):
+    """An exception whose ``str()`` itself raises: a server formatting it must not fall over."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("str() of ProbeUnprintable raises")
+
+
+def _raising(name: str) -> BaseException:
+    """The exception a raise-probe raises for ``factory_input.raise == name`` (protocol v2)."""
+    secret = raise_secret(name)
+    exceptions: dict[str, BaseException] = {
+        "FactoryPermissionError": FactoryPermissionError(secret),
+        "FactoryPermissionError-subclass": ProbePermissionDenied(secret),
+        "FactoryError": FactoryError(secret),
+        "FactoryError-subclass": ProbeFactoryFailure(secret),
+        "FactoryValidationError": FactoryValidationError(secret),
+        "ValueError": ValueError(secret),
+        "KeyError": KeyError(secret),
+        "TypeError": TypeError(secret),
+        "RuntimeError": RuntimeError(secret),
+        "AssertionError": AssertionError(secret),
+        "unprintable": ProbeUnprintable(secret),
+    }
+    assert set(exceptions) == set(RAISABLE)
+    return exceptions[name]
+
+
+def _raise_named(ctx: RequestContext) -> None:
+    name = ctx.input.get("raise") if isinstance(ctx.input, dict) else None
+    if isinstance(name, str) and name in RAISABLE:
+        raise _raising(name)
+
+
 def _build(spec: ProbeSpec, ctx: RequestContext, ledger: InvocationLedger) -> Component:
     _record_invocation(spec, ctx, ledger)
     behaviour = spec.behaviour
@@ -290,6 +333,8 @@ def _build(spec: ProbeSpec, ctx: RequestContext, ledger: InvocationLedger) -> Co
         return _wrong_kind(spec)
     if behaviour is Behaviour.LEDGER:
         return _ledger_agent(spec, ctx, ledger)
+    if behaviour is Behaviour.RAISE:
+        _raise_named(ctx)
     if behaviour is Behaviour.ID_MISMATCH:
         return _echo_component(spec, ctx, PRODUCED_OTHER_ID)
     return _echo_component(spec, ctx, spec.id)

@@ -14,12 +14,38 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-PROTOCOL_VERSION = 1
-DESCRIPTION_PREFIX = "agentos-contract probe v1"
+PROTOCOL_VERSION = 2
+DESCRIPTION_PREFIX = f"agentos-contract probe v{PROTOCOL_VERSION}"
+# The echo and ledger documents keep their format of protocol v1 (section 4): "agentos_contract_probe": 1.
+DOCUMENT_VERSION = 1
 TRACE_HEADER = "X-Agentos-Contract-Trace"
 
 CRASH_SECRET = "probe-crash-secret-7f3a"
 FACTORY_ERROR_SECRET = "probe-factory-error-secret-91c2"
+# A raise-probe's exception text is this prefix and the name it raised (section 3, v2).
+RAISE_SECRET_PREFIX = "probe-raise-secret-"
+# What a raise-probe raises for each ``factory_input.raise`` (protocol v2, section 3).
+RAISABLE: Mapping[str, str] = MappingProxyType(
+    {
+        "FactoryPermissionError": "FactoryPermissionError",
+        "FactoryPermissionError-subclass": "a subclass of FactoryPermissionError (ProbePermissionDenied)",
+        "FactoryError": "a bare FactoryError",
+        "FactoryError-subclass": "a subclass of FactoryError (ProbeFactoryFailure)",
+        "FactoryValidationError": "FactoryValidationError, raised by the factory itself",
+        "ValueError": "ValueError",
+        "KeyError": "KeyError",
+        "TypeError": "TypeError",
+        "RuntimeError": "RuntimeError",
+        "AssertionError": "AssertionError",
+        "unprintable": "an exception whose str() raises (ProbeUnprintable)",
+    }
+)
+
+
+def raise_secret(name: str) -> str:
+    return f"{RAISE_SECRET_PREFIX}{name}"
+
+
 PRODUCED_OTHER_ID = "probe-produced-other-id"
 LEDGER_PROBE_ID = "probe-ledger"
 LEDGER_MAX_TRACES = 10_000
@@ -55,6 +81,7 @@ class Behaviour(str, enum.Enum):
     PAUSE = "pause"
     PROTOTYPE = "prototype"
     LEDGER = "ledger"
+    RAISE = "raise"
 
 
 _SUMMARIES: Mapping[Behaviour, str] = MappingProxyType(
@@ -68,6 +95,7 @@ _SUMMARIES: Mapping[Behaviour, str] = MappingProxyType(
         Behaviour.PAUSE: "pauses for a human confirmation, then echoes",
         Behaviour.PROTOTYPE: "a plain prototype (not a factory) that echoes with ctx null",
         Behaviour.LEDGER: "answers with the invocation ledger of factory_input.trace",
+        Behaviour.RAISE: "raises the exception factory_input.raise names, else echoes",
     }
 )
 
@@ -113,6 +141,8 @@ def _catalogue() -> tuple[ProbeSpec, ...]:
             ProbeSpec(f"{prefix}-wrong-type", kind, Behaviour.WRONG_TYPE),
             ProbeSpec(f"{prefix}-id-mismatch", kind, Behaviour.ID_MISMATCH),
             ProbeSpec(f"{prefix}-pause", kind, Behaviour.PAUSE),
+            ProbeSpec(f"{prefix}-raise", kind, Behaviour.RAISE),
+            ProbeSpec(f"{prefix}-raise-async", kind, Behaviour.RAISE, is_async=True),
         ]
         if kind != "workflow":
             specs.append(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from agentos_contract.probes.catalogue import LEDGER_PROBE_ID, PROTOCOL_VERSION, Kind
+from agentos_contract.probes.catalogue import DOCUMENT_VERSION, LEDGER_PROBE_ID, Kind
 
 InputType = Literal["none", "dict", "model", "str", "list", "other"]
 
@@ -82,7 +82,7 @@ def echo_document(
     probe: str, kind: Kind, message: str | None, ctx: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     return {
-        "agentos_contract_probe": PROTOCOL_VERSION,
+        "agentos_contract_probe": DOCUMENT_VERSION,
         "probe": probe,
         "kind": kind,
         "message": message,
@@ -92,7 +92,7 @@ def echo_document(
 
 def ledger_document(trace: str, invocations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return {
-        "agentos_contract_probe": PROTOCOL_VERSION,
+        "agentos_contract_probe": DOCUMENT_VERSION,
         "probe": LEDGER_PROBE_ID,
         "trace": trace,
         "invocations": [dict(entry) for entry in invocations],

@@ -2,8 +2,10 @@
 
 The token's ``alg`` header must be one this server was configured with, and picks the
 key family (HS* -> the shared secret, RS* -> the public key), so ``alg: none`` and
-HS/RS key confusion are refused before any signature check. ``exp`` and ``nbf`` are
-enforced whenever present. A signature proves who issued the claims, not that they are
+HS/RS key confusion are refused before any signature check. ``exp`` is required (unless
+``require_exp=False``) and, like ``nbf`` and ``iat``, must be a JSON number: PyJWT alone would take
+``"exp": "1999999999"`` as a number. ``aud`` and ``iss`` are checked when configured, with a clock
+``leeway_seconds`` for ``exp``/``nbf``/``iat``. A signature proves who issued the claims, not that they are
 usable: claims holding text that is not Unicode (a lone surrogate escape such as
 ``"\\ud800"``, which JSON allows and UTF-8 cannot encode) are refused too.
 """
@@ -21,6 +23,11 @@ import jwt
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
 MIN_SECRET_BYTES = 32
+# RFC 7519 NumericDate claims; PyJWT reads them with int(), so a numeric string would pass.
+TIME_CLAIMS = ("exp", "nbf", "iat")
+# Claims nested deeper are refused. Without a bound of its own the answer would depend on the
+# Python: json.loads raises RecursionError near 1,000 levels up to 3.12, and reads them on 3.13.
+MAX_CLAIMS_DEPTH = 64
 
 
 class TokenError(Exception):
@@ -46,9 +53,14 @@ class JWTAuth:
     scopes_claim: str = "scopes"
     required: bool = False
     """Refuse requests without a token (401) instead of treating them as anonymous."""
-    leeway_seconds: int = 0
+    leeway_seconds: float = 0
+    """Clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (PyJWT's ``leeway``)."""
     audience: str | None = None
+    """When set, a token must carry it in ``aud`` (a token without ``aud`` is refused)."""
     issuer: str | None = None
+    """When set, a token's ``iss`` must equal it."""
+    require_exp: bool = True
+    """Refuse tokens without ``exp`` (a token that never expires cannot be revoked by time)."""
 
     def __post_init__(self) -> None:
         if self.secret is None and self.public_key is None:
@@ -68,6 +80,11 @@ class JWTAuth:
         for claim in (self.user_id_claim, self.session_id_claim, self.scopes_claim):
             if not claim:
                 raise ValueError("JWT claim names must be non-empty")
+        if not isinstance(self.leeway_seconds, (int, float)) or not 0 <= self.leeway_seconds <= 3600:
+            raise ValueError(f"JWTAuth leeway_seconds must be from 0 to 3600, got {self.leeway_seconds!r}")
+        for name in ("audience", "issuer"):
+            if getattr(self, name) == "":
+                raise ValueError(f"JWTAuth {name} must be non-empty when given")
 
 
 @dataclass(frozen=True)
@@ -104,8 +121,13 @@ class TokenVerifier:
                 audience=self.auth.audience,
                 issuer=self.auth.issuer,
                 leeway=self.auth.leeway_seconds,
-                options={"verify_aud": self.auth.audience is not None},
+                options={
+                    "verify_aud": self.auth.audience is not None,
+                    "require": ["exp"] if self.auth.require_exp else [],
+                },
             )
+        except jwt.MissingRequiredClaimError as error:
+            raise TokenError(f"Invalid token: the {error.claim!r} claim is required") from error
         except jwt.ExpiredSignatureError as error:
             raise TokenError("Token has expired") from error
         except jwt.ImmatureSignatureError as error:
@@ -114,6 +136,11 @@ class TokenVerifier:
             raise TokenError(f"Invalid token: {error}") from error
         if not isinstance(payload, dict):
             raise TokenError("Invalid token: the payload is not a JSON object")
+        for claim in TIME_CLAIMS:
+            if claim in payload and not _is_number(payload[claim]):
+                raise TokenError(f"Invalid token: claim {claim!r} must be a number")
+        if _nesting_depth(payload) > MAX_CLAIMS_DEPTH:
+            raise TokenError(f"Invalid token: claims nested deeper than {MAX_CLAIMS_DEPTH} levels")
         if not _encodes_as_utf8(payload):
             raise TokenError("Invalid token: a claim holds a lone surrogate, which is not Unicode text")
         return VerifiedToken(
@@ -144,6 +171,24 @@ class TokenVerifier:
             f"Invalid token: claim {self.auth.scopes_claim!r} must be a list of strings"
             " or a space-separated string"
         )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _nesting_depth(value: Any) -> int:
+    """Levels of objects and arrays in ``value`` (1 for a flat object), without recursing."""
+    depth = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        depth = max(depth, level)
+        pending.extend((child, level + 1) for child in children)
+    return depth
 
 
 def _encodes_as_utf8(payload: Mapping[str, Any]) -> bool:

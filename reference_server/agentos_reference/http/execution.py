@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 
@@ -26,6 +26,7 @@ import anyio
 from agentos_reference.components import Agent, Team, Workflow
 from agentos_reference.components.messages import StoredDataError
 from agentos_reference.http.problems import BadRequest, Conflict
+from agentos_reference.logs import describe, log_failure
 from agentos_reference.registry import Component, Kind
 from agentos_reference.runtime.cancellation import ActiveRuns
 from agentos_reference.runtime.conversation import ConversationRun
@@ -64,6 +65,7 @@ class RunExecution:
         self._stream: AsyncGenerator[RunEvent, None] | None = None
         self._finished = False
         self._stored = False
+        self._on_close: list[Callable[[], None]] = []
 
     @property
     def run_id(self) -> str:
@@ -96,13 +98,22 @@ class RunExecution:
             await self.close()
         return self.output()
 
+    def when_closed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the run is closed (whatever ended it)."""
+        self._on_close.append(callback)
+
     async def close(self) -> None:
         """Finish the run whatever became of its stream: an unfinished run is cancelled and stored."""
-        with anyio.CancelScope(shield=True):
-            if self._stream is not None:
-                # A stream left at one of its events runs its own clean-up; an unstarted one has none.
-                await self._stream.aclose()
-            await self._finish(stopped=True)
+        try:
+            with anyio.CancelScope(shield=True):
+                if self._stream is not None:
+                    # A stream left at one of its events runs its own clean-up; an unstarted one has none.
+                    await self._stream.aclose()
+                await self._finish(stopped=True)
+        finally:
+            callbacks, self._on_close = self._on_close, []
+            for callback in callbacks:
+                callback()
 
     async def _events(self) -> AsyncGenerator[RunEvent, None]:
         # The events after the engine left RUNNING (its completion, pause, cancel or failure).
@@ -114,9 +125,9 @@ class RunExecution:
                         yield event
                     else:
                         last.append(event)
-        except Exception:
+        except Exception as error:
             # The engines turn their own failures into a failure event; this is anything that got past.
-            logger.exception("run %s failed outside its engine", self.run_id)
+            log_failure(logger, error, "run %s failed outside its engine", self.run_id)
             last = [self.engine.fail()]
         except BaseException:
             # The consumer stopped listening (a client disconnect) or the task was cancelled.
@@ -143,24 +154,38 @@ class RunExecution:
                     self.run_id, self.engine.status, self.engine.output(), events_json=self.stored_events()
                 )
                 self._stored = True
-            except Exception:
-                logger.exception("run %s: its final state (%s) could not be stored", self.run_id, self.status)
+            except Exception as error:
+                final = self.status
                 self.engine.status = "ERROR"
-                await self._mark_failed()
+                marked = await self._mark_failed()
+                if marked is None:
+                    log_failure(
+                        logger, error, "run %s: its final state (%s) could not be stored", self.run_id, final
+                    )
+                else:
+                    # One line for both failures: the storage is failing, every request would repeat it.
+                    log_failure(
+                        logger,
+                        marked,
+                        "run %s: its final state (%s) could not be stored (%s), and it could not be marked"
+                        " ERROR either: its row keeps its last stored status",
+                        self.run_id,
+                        final,
+                        describe(error),
+                        level=logging.CRITICAL,
+                    )
             finally:
                 self.active.unregister(self.run_id)
         return self._stored
 
-    async def _mark_failed(self) -> None:
-        # The status alone: the output the row already holds was written once, so it can be kept.
+    async def _mark_failed(self) -> Exception | None:
+        """Set the row's status alone to ERROR (the output it holds was written once, so it can be
+        kept); the error when even that fails."""
         try:
             await self.db.fail_run(self.run_id)
-        except Exception:
-            logger.critical(
-                "run %s could not be marked ERROR either: its row keeps its last stored status",
-                self.run_id,
-                exc_info=True,
-            )
+        except Exception as error:
+            return error
+        return None
 
 
 def _engine(

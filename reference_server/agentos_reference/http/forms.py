@@ -11,11 +11,12 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from agentos_reference.http.problems import BadRequest, PayloadTooLarge
+from agentos_reference.http.problems import BadRequest, PayloadTooLarge, RequestTimedOut
 from agentos_reference.limits import Limits
 
 
@@ -51,6 +52,15 @@ class FormFields:
         return iter(self.values)
 
 
+def declared_body_bytes(request: Request, limits: Limits) -> int:
+    """How large the request body says it is (``Content-Length``); one without a usable length
+    (chunked) counts as the largest allowed."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        return int(declared)
+    return limits.max_body_bytes
+
+
 async def read_body(request: Request, limits: Limits) -> bytes:
     """The request body, refused with 413 once it passes ``limits.max_body_bytes``."""
     declared = request.headers.get("content-length")
@@ -60,10 +70,18 @@ async def read_body(request: Request, limits: Limits) -> bytes:
         if int(declared) > limits.max_body_bytes:
             raise PayloadTooLarge(f"Request body exceeds {limits.max_body_bytes} bytes")
     chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > limits.max_body_bytes:
-            raise PayloadTooLarge(f"Request body exceeds {limits.max_body_bytes} bytes")
+    try:
+        # A deadline for the whole body, not per chunk: a body trickled a byte at a time never
+        # waits long for its next chunk.
+        with anyio.fail_after(limits.body_read_timeout_seconds):
+            async for chunk in request.stream():
+                chunks += chunk
+                if len(chunks) > limits.max_body_bytes:
+                    raise PayloadTooLarge(f"Request body exceeds {limits.max_body_bytes} bytes")
+    except TimeoutError:
+        raise RequestTimedOut(
+            f"The request body did not arrive within {limits.body_read_timeout_seconds:g} s"
+        ) from None
     return bytes(chunks)
 
 

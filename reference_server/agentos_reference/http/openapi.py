@@ -33,9 +33,11 @@ ERRORS: dict[int, str] = {
     401: "Bearer token refused, or missing where the server requires one",
     403: "The factory refused the caller (FactoryPermissionError)",
     404: "No such component, run or session",
+    408: "The request body did not arrive in time (the connection is closed)",
     409: "The run is not paused, or its paused state cannot be continued",
     413: "A field or the request body is over its size limit",
     500: "Internal error; the detail is generic and the cause is in the server log",
+    503: "Too many runs with large messages in flight (see Retry-After)",
 }
 
 SSE_EVENT = {

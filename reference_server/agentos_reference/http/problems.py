@@ -44,6 +44,22 @@ class PayloadTooLarge(RequestFailed):
         super().__init__(413, detail, "too_large")
 
 
+class RequestTimedOut(RequestFailed):
+    """The request body did not arrive in time (408); the connection is closed after the answer."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(408, detail, "timeout")
+        self.headers = {"Connection": "close"}
+
+
+class ServerBusy(RequestFailed):
+    """The server cannot take this request now (503); ``Retry-After`` says when to try again."""
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(503, detail, "busy")
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class UnprocessableForm(RequestFailed):
     """422 with FastAPI's validation-error list, as AgentOS answers a missing or mistyped form field."""
 

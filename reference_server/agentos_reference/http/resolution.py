@@ -10,6 +10,7 @@ from agentos_reference.context import RequestContext
 from agentos_reference.errors import http_status_for
 from agentos_reference.factory import BaseFactory
 from agentos_reference.http.problems import FactoryRefused
+from agentos_reference.logs import log_failure
 from agentos_reference.registry import KIND_TITLES, Component, Kind, Registration
 
 logger = logging.getLogger("agentos_reference.resolution")
@@ -25,7 +26,7 @@ def factory_failures(kind: Kind, component_id: str) -> Iterator[None]:
     except Exception as error:
         status = http_status_for(error)
         if status == 500:
-            logger.exception("%s factory %r failed", KIND_TITLES[kind], component_id)
+            log_failure(logger, error, "%s factory %r failed", KIND_TITLES[kind], component_id)
             raise FactoryRefused(500, f"{KIND_TITLES[kind]} factory error", "factory") from error
         raise FactoryRefused(status, str(error), _ERROR_TYPES[status]) from error
 

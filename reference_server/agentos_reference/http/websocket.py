@@ -41,6 +41,7 @@ from agentos_reference.http.problems import (
 from agentos_reference.http.resolution import resolve
 from agentos_reference.http.state import ServerState, server_state
 from agentos_reference.limits import Limits
+from agentos_reference.logs import log_failure
 from agentos_reference.runtime.events import RunEvent
 
 logger = logging.getLogger("agentos_reference.websocket")
@@ -139,7 +140,7 @@ class WorkflowSocket:
         except Exception as error:
             if WebSocketState.DISCONNECTED in (self.websocket.client_state, self.websocket.application_state):
                 raise WebSocketDisconnect() from error
-            logger.exception("WebSocket message handling failed")
+            log_failure(logger, error, "WebSocket message handling failed")
             await self.send(
                 {"event": "error", "error": "Internal server error", "status": 500, "error_type": "server"}
             )
@@ -275,7 +276,7 @@ class WorkflowSocket:
         )
         component = await resolve(registration, ctx)
         if component.db is not None:
-            self.state.remember_db(component.db)
+            component.db = self.state.remember_db(component.db)
         execution = await start_run(
             "workflow",
             component,

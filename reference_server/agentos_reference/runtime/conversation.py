@@ -17,6 +17,7 @@ from typing import Any
 
 from agentos_reference.components import Agent, MemberReply, Message, ModelRequest, Team, Tool
 from agentos_reference.components.messages import StoredDataError
+from agentos_reference.logs import log_failure
 from agentos_reference.runtime.cancellation import CancelToken
 from agentos_reference.runtime.errors import ContinueConflict, ContinueError, RunFailed
 from agentos_reference.runtime.events import EventLog, EventStamp, RunEvent, StepContext
@@ -179,9 +180,9 @@ class ConversationRun:
                 async for event in body:
                     self._record(event)
                     yield event
-        except Exception:
+        except Exception as error:
             # A model, tool or event failure ends this run, never the server; the text stays in the log.
-            logger.exception("%s run %s of %r failed", self.kind, self.run_id, self.component.id)
+            log_failure(logger, error, "%s run %s of %r failed", self.kind, self.run_id, self.component.id)
             yield self.fail()
         finally:
             self.duration = self.elapsed()
@@ -332,8 +333,8 @@ class ConversationRun:
         else:
             try:
                 execution.result, execution.tool_call_error = await tool.call(execution.tool_args), False
-            except Exception:
-                logger.exception("tool %r of run %s failed", execution.tool_name, self.run_id)
+            except Exception as error:
+                log_failure(logger, error, "tool %r of run %s failed", execution.tool_name, self.run_id)
                 execution.result, execution.tool_call_error = f"Tool {execution.tool_name} failed", True
         self._append_tool_result(execution)
         yield self._event(

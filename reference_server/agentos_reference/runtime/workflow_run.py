@@ -3,6 +3,11 @@
 A rejected step is skipped (AgentOS's default ``on_reject="skip"``). A factory
 rebuilds the workflow on continue, so the paused step is matched by its index and
 its name must not have changed.
+
+Continue and reject answer as agno 3.1.10 does (measured): the continued step reads the content
+of the step before the pause as ``previous_step_content``; a rejected step emits no event and
+leaves no result, so the next step (or the run's final content) gets that same content, and a
+run that executed no step at all completes with the content ``"No steps executed"``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from agentos_reference.components import Step, StepInput, StepOutput, Workflow
 from agentos_reference.components.messages import StoredDataError
+from agentos_reference.logs import log_failure
 from agentos_reference.runtime.cancellation import CancelToken
 from agentos_reference.runtime.conversation import ConversationRun
 from agentos_reference.runtime.errors import ContinueConflict, ContinueError, RunFailed
@@ -25,6 +31,8 @@ from agentos_reference.runtime.events import EventLog, EventStamp, RunEvent, Ste
 logger = logging.getLogger("agentos_reference.runtime")
 
 _NOT_RECORDED = frozenset({"RunContent", "TeamRunContent"})
+# agno's content for a completed run none of whose steps executed (its only steps were rejected).
+NO_STEPS_EXECUTED = "No steps executed"
 
 
 class WorkflowRun:
@@ -81,6 +89,9 @@ class WorkflowRun:
         self.paused_step_index = paused_index
         self.step_requirements = [dict(item) for item in requirements if isinstance(item, Mapping)]
         self.step_results = _objects(stored, "step_results")
+        # What the next step reads as previous_step_content: the last executed step's content.
+        last = self.step_results[-1].get("content") if self.step_results else None
+        self.content = last if isinstance(last, str) else None
         self.step_executor_runs = _objects(stored, "step_executor_runs")
         self.recorded_events = EventLog(_objects(stored, "events"))
         steps_metrics = (stored.get("metrics") or {}).get("steps")
@@ -186,8 +197,8 @@ class WorkflowRun:
                     if event.name not in _NOT_RECORDED:
                         self.recorded_events.append(event)
                     yield event
-        except Exception:
-            logger.exception("workflow run %s of %r failed", self.run_id, self.workflow.id)
+        except Exception as error:
+            log_failure(logger, error, "workflow run %s of %r failed", self.run_id, self.workflow.id)
             yield self.fail()
         finally:
             self.duration = self.elapsed()
@@ -205,7 +216,9 @@ class WorkflowRun:
         requirement = self._paused_requirement()
         requirement["confirmed"] = self._decision
         step = self.workflow.steps[index]
-        yield self._event("StepContinued", step_id=step.id, step_name=step.name, step_index=index)
+        if self._decision:
+            # A rejected step is skipped without a word, as in agno: no StepContinued for it.
+            yield self._event("StepContinued", step_id=step.id, step_name=step.name, step_index=index)
         async for event in self._steps_from(index if self._decision else index + 1, confirmed=index):
             yield event
 
@@ -225,6 +238,8 @@ class WorkflowRun:
             yield self._cancelled()
             return
         self.status = "COMPLETED"
+        if not self.step_results:
+            self.content = NO_STEPS_EXECUTED
         yield self._event(
             "WorkflowCompleted",
             content=self.content,

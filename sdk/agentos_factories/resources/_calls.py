@@ -161,11 +161,15 @@ def list_runs(
     status: str | None,
     factory_input: FactoryInput,
     timeout: TimeoutTypes | NotGiven,
+    limit: int | None = None,
+    page: int | None = None,
 ) -> ApiCall:
+    params = _run_query(session_id, factory_input, status)
+    for name, value in (("limit", limit), ("page", page)):
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            params[name] = str(value)
     return ApiCall(
-        "GET",
-        path("/workflows/{}/runs", workflow_id),
-        retry="idempotent",
-        params=_run_query(session_id, factory_input, status),
-        timeout=timeout,
+        "GET", path("/workflows/{}/runs", workflow_id), retry="idempotent", params=params, timeout=timeout
     )

@@ -173,11 +173,20 @@ class Workflows:
         session_id: str,
         status: RunStatus | None = None,
         factory_input: FactoryInput = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
-        """``GET /workflows/{workflow_id}/runs``; ``factory_input`` is a query parameter."""
+        """``GET /workflows/{workflow_id}/runs``; ``factory_input`` is a query parameter. ``limit``
+        and ``page`` (from 1) pick a page where the server paginates (its default page otherwise)."""
         call = _calls.list_runs(
-            workflow_id, session_id=session_id, status=status, factory_input=factory_input, timeout=timeout
+            workflow_id,
+            session_id=session_id,
+            status=status,
+            factory_input=factory_input,
+            limit=limit,
+            page=page,
+            timeout=timeout,
         )
         return self._client._request(call, _SUMMARIES)
 
@@ -334,6 +343,8 @@ class WorkflowFactoryHandle(Generic[ModelT]):
         session_id: str,
         factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
         return self._workflows.list_runs(
@@ -341,6 +352,8 @@ class WorkflowFactoryHandle(Generic[ModelT]):
             session_id=session_id,
             status=status,
             factory_input=model_or_omitted(factory_input, self.input_model),
+            limit=limit,
+            page=page,
             timeout=timeout,
         )
 
@@ -484,11 +497,19 @@ class AsyncWorkflows:
         session_id: str,
         status: RunStatus | None = None,
         factory_input: FactoryInput = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
         """``GET /workflows/{workflow_id}/runs``."""
         call = _calls.list_runs(
-            workflow_id, session_id=session_id, status=status, factory_input=factory_input, timeout=timeout
+            workflow_id,
+            session_id=session_id,
+            status=status,
+            factory_input=factory_input,
+            limit=limit,
+            page=page,
+            timeout=timeout,
         )
         return await self._client._request(call, _SUMMARIES)
 
@@ -632,6 +653,8 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
         session_id: str,
         factory_input: ModelT | NotGiven = NOT_GIVEN,
         status: RunStatus | None = None,
+        limit: int | None = None,
+        page: int | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
     ) -> builtins.list[WorkflowRunSummary]:
         return await self._workflows.list_runs(
@@ -639,6 +662,8 @@ class AsyncWorkflowFactoryHandle(Generic[ModelT]):
             session_id=session_id,
             status=status,
             factory_input=model_or_omitted(factory_input, self.input_model),
+            limit=limit,
+            page=page,
             timeout=timeout,
         )
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from agentos_reference.http.execution import RunExecution
 from agentos_reference.http.sse import SseResponse
 from agentos_reference.http.state import ServerState
+from agentos_reference.logs import log_failure
 from agentos_reference.registry import KIND_TITLES, Kind
 
 logger = logging.getLogger("agentos_reference.routes")
@@ -55,8 +56,8 @@ def run_in_background(state: ServerState, execution: RunExecution) -> None:
     async def drive() -> None:
         try:
             await execution.drain()
-        except Exception:
-            logger.exception("background run %s failed", execution.run_id)
+        except Exception as error:
+            log_failure(logger, error, "background run %s failed", execution.run_id)
 
     task = asyncio.get_running_loop().create_task(drive())
     state.background_tasks.add(task)

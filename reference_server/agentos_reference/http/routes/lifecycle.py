@@ -54,7 +54,7 @@ def lifecycle_router(kind: Kind) -> APIRouter:
         operation_id=f"continue_{kind}_run",
         openapi_extra=_continue_form(kind),
         response_model=None,
-        responses=documented(400, 403, 404, 409, 413, 500, streams=True),
+        responses=documented(400, 403, 404, 408, 409, 413, 500, streams=True),
     )
     async def continue_paused_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)
@@ -119,20 +119,8 @@ def lifecycle_router(kind: Kind) -> APIRouter:
     async def cancel_run(component_id: str, run_id: str, request: Request) -> Response:
         state = server_state(request)
         registration = state.registration(kind, component_id)
-        verified = verified_from(request)
-        found = await state.find_run(registration, run_id, verified)
-        if found is None:
-            # AgentOS answers 200 for a run it does not know: the intent is recorded all the same.
-            # Another owner's run is unknown to this caller, and is left untouched (storage scopes it).
-            await registration.db.request_cancel(
-                kind, registration.id, run_id[:256], owner=verified.owner, cancel_running=False
-            )
-            return JSONResponse({})
-        record, db = found
-        running_here = state.active.cancel(record.run_id)
-        await db.request_cancel(
-            kind, registration.id, record.run_id, owner=verified.owner, cancel_running=not running_here
-        )
+        # AgentOS answers 200 whether or not the run is one the caller can cancel.
+        await state.cancel_run(registration, run_id, verified_from(request))
         return JSONResponse({})
 
     return router

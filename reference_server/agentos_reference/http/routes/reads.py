@@ -3,15 +3,24 @@
 Workflow reads take ``factory_input`` as a query parameter (spec table): the factory is
 resolved with it (validated, invoked, so its permission checks apply) before the run is
 read. Agent and team reads never invoke the factory.
+
+Listings are paginated with agno's parameter names (``limit``, ``page``, ``sort_order``, as
+agno's paginated routes have them; its run listings have none) and stay a JSON array of runs.
+A page is bounded whatever a session holds, and it is written one run at a time: each run is
+one short storage read, so a large listing never holds the storage (or the server's memory)
+for the whole session while other requests wait.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from agentos_reference.http.forms import check_query_string
 from agentos_reference.http.identity import Verified, pick, request_context, verified_from
@@ -20,9 +29,9 @@ from agentos_reference.http.openapi import documented
 from agentos_reference.http.problems import NotFound
 from agentos_reference.http.resolution import resolve
 from agentos_reference.http.routes.common import PLURALS, TAGS
-from agentos_reference.http.state import ServerState, server_state
+from agentos_reference.http.state import RunPage, ServerState, server_state
 from agentos_reference.registry import KIND_TITLES, Kind, Registration
-from agentos_reference.storage import RunRecord
+from agentos_reference.storage import RunKey, RunRecord, SqliteDb
 
 FACTORY_INPUT_QUERY = (
     "JSON object validated against the factory's input_schema; the factory is invoked with it"
@@ -35,6 +44,41 @@ def _listed(record: RunRecord) -> dict[str, Any]:
     # AgentOS's run listings name the message ``run_input``.
     document["run_input"] = run_input.get("input_content") if isinstance(run_input, dict) else run_input
     return document
+
+
+def _page_size(limit: int | None, state: ServerState) -> int:
+    if limit is None:
+        return state.limits.list_default_limit
+    if limit > state.limits.list_max_limit:
+        # FastAPI's own 422, as for limit < 1.
+        raise RequestValidationError(
+            [
+                {
+                    "type": "less_than_equal",
+                    "loc": ("query", "limit"),
+                    "msg": f"Input should be less than or equal to {state.limits.list_max_limit}",
+                    "input": str(limit),
+                    "ctx": {"le": state.limits.list_max_limit},
+                }
+            ]
+        )
+    return limit
+
+
+async def _listing(kind: Kind, component_id: str, keys: list[tuple[SqliteDb, RunKey]]) -> AsyncIterator[str]:
+    yield "["
+    separator = ""
+    for db, key in keys:
+        # The keys come from the caller's owner-scoped listing of this very database (list_runs,
+        # the one gate of a listing), and a run's owner never changes, so the run is read by key.
+        record = await db.get_run(kind, component_id, key.run_id)
+        if record is None:
+            continue
+        yield separator + json.dumps(
+            _listed(record), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+        separator = ","
+    yield "]"
 
 
 async def _authorize_workflow_read(
@@ -107,18 +151,27 @@ def reads_router(kind: Kind) -> APIRouter:
         factory_input: str | None = Query(
             None, description=FACTORY_INPUT_QUERY if kind == "workflow" else "Not read for this kind"
         ),
+        limit: int | None = Query(
+            None, ge=1, description="Runs per page (default 20, at most 100; Limits.list_*_limit)"
+        ),
+        page: int = Query(1, ge=1, le=1_000_000, description="Page number, from 1"),
+        sort_order: Literal["asc", "desc"] = Query(
+            "asc", description="By creation time: oldest first (asc, as agno lists a session) or newest"
+        ),
     ) -> Response:
         check_query_string(request)
         state = server_state(request)
+        size = _page_size(limit, state)
         registration = state.registration(kind, component_id)
         verified = verified_from(request)
         if kind == "workflow":
             await _authorize_workflow_read(state, registration, request, verified, session_id, factory_input)
-        records, session_found = await state.list_runs(registration, session_id, verified)
+        wanted = RunPage(
+            limit=size, offset=(page - 1) * size, newest_first=sort_order == "desc", status=status
+        )
+        keys, session_found = await state.page_of_runs(registration, session_id, verified, wanted)
         if not session_found:
             raise NotFound("Session not found")
-        return JSONResponse(
-            [_listed(record) for record in records if status is None or record.status == status]
-        )
+        return StreamingResponse(_listing(kind, registration.id, keys), media_type="application/json")
 
     return router
