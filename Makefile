@@ -34,6 +34,7 @@ demo: $(STAMP)
 HYPOTHESIS_SEED ?= 20261122
 
 test: $(STAMP)
+	$(PY) scripts/unasync.py --check
 	$(VENV)/bin/ruff check $(CHECKED)
 	$(VENV)/bin/mypy $(CHECKED)
 	@echo "hypothesis seed: $(HYPOTHESIS_SEED)"

@@ -13,8 +13,12 @@ MAX_ERROR_CHARS = 500
 
 
 def describe(error: BaseException) -> str:
-    """``Type: text`` on one line, bounded (an exception's text may hold anything)."""
-    text = " ".join(str(error).split())
+    """``Type: text`` on one line, bounded (an exception's text may hold anything, and its
+    ``str()`` may itself raise: the failure being logged must not become another one)."""
+    try:
+        text = " ".join(str(error).split())
+    except Exception:
+        text = "<str() of the exception raised>"
     if len(text) > MAX_ERROR_CHARS:
         text = text[:MAX_ERROR_CHARS] + "..."
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -4,11 +4,15 @@ from agentos_factories import Client
 
 with Client("http://127.0.0.1:7777", token="...") as client:
     output = client.agents.run("research-agent", "Hello", factory_input={"persona": "skeptic"})
+
+``Client()`` with no arguments reads ``AGENTOS_BASE_URL`` and ``AGENTOS_TOKEN``; ``AGENTOS_LOG=debug``
+logs each request, retry and response to stderr (the ``agentos_factories`` logger).
 """
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClient, Client
+from . import _logs
 from ._errors import (
     STATUS_ERRORS,
     AgentOSError,
@@ -30,43 +34,74 @@ from ._errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ServerError,
+    StreamClosedError,
     UnprocessableEntityError,
     error_class_for_status,
 )
-from ._streaming import (
+from ._response import (
+    APIResponse,
+)
+from ._sync.client import (
+    Client,
+)
+from ._sync.streaming import (
     AgentRunStream,
-    AsyncAgentRunStream,
-    AsyncRunStream,
-    AsyncTeamRunStream,
-    AsyncWorkflowRunStream,
+    EventStream,
     RunStream,
     TeamRunStream,
     WorkflowRunStream,
 )
-from ._types import NOT_GIVEN, FactoryInput, NotGiven, WebSocketRoute
+from ._types import (
+    NOT_GIVEN,
+    FactoryInput,
+    NotGiven,
+    WebSocketRoute,
+)
 from ._version import package_version
-from ._websocket import AsyncWorkflowRunEvents, AsyncWorkflowWebSocket, WorkflowRunEvents, WorkflowWebSocket
 from .models import (
     AgentEvent,
     AgentInfo,
     AgentRunOutput,
     ComponentInfo,
+    RunCancelled,
     RunCompleted,
     RunContent,
+    RunContentCompleted,
+    RunContinued,
+    RunError,
+    RunEventBase,
     RunPaused,
     RunRequirement,
     RunStarted,
     RunStatus,
+    StepCompleted,
+    StepContinued,
+    StepOutput,
+    StepPaused,
     StepRequirement,
+    StepStarted,
     TeamEvent,
     TeamInfo,
+    TeamRunCancelled,
     TeamRunCompleted,
+    TeamRunContent,
+    TeamRunContentCompleted,
+    TeamRunContinued,
+    TeamRunError,
     TeamRunOutput,
     TeamRunPaused,
+    TeamRunStarted,
+    TeamToolCallCompleted,
+    TeamToolCallStarted,
+    ToolCallCompleted,
+    ToolCallStarted,
     ToolExecution,
     UnknownEvent,
+    WorkflowCancelled,
     WorkflowCompleted,
+    WorkflowError,
     WorkflowEvent,
     WorkflowInfo,
     WorkflowPaused,
@@ -74,29 +109,64 @@ from .models import (
     WorkflowRunSummary,
     WorkflowStarted,
 )
-from .resources import (
-    AgentFactoryHandle,
-    AsyncAgentFactoryHandle,
-    AsyncTeamFactoryHandle,
-    AsyncWorkflowFactoryHandle,
-    TeamFactoryHandle,
-    WorkflowFactoryHandle,
-)
+
+if TYPE_CHECKING:
+    from ._async.client import (
+        AsyncClient,
+    )
+    from ._async.streaming import (
+        AsyncAgentRunStream,
+        AsyncEventStream,
+        AsyncRunStream,
+        AsyncTeamRunStream,
+        AsyncWorkflowRunStream,
+    )
+    from ._async.websocket import (
+        AsyncWorkflowRunEvents,
+        AsyncWorkflowWebSocket,
+    )
+    from ._sync.websocket import (
+        WorkflowRunEvents,
+        WorkflowWebSocket,
+    )
+    from .resources import (
+        AgentFactoryHandle,
+        AsyncAgentFactoryHandle,
+        AsyncTeamFactoryHandle,
+        AsyncWorkflowFactoryHandle,
+        TeamFactoryHandle,
+        WorkflowFactoryHandle,
+    )
+
+#: Loaded on first use: a sync program never pays for the async twins or the WebSocket, and an
+#: async one never for the sync twins' WebSocket.
+_LAZY = {
+    "AgentFactoryHandle": ".resources",
+    "AsyncAgentFactoryHandle": ".resources",
+    "AsyncAgentRunStream": "._async.streaming",
+    "AsyncClient": "._async.client",
+    "AsyncEventStream": "._async.streaming",
+    "AsyncRunStream": "._async.streaming",
+    "AsyncTeamFactoryHandle": ".resources",
+    "AsyncTeamRunStream": "._async.streaming",
+    "AsyncWorkflowFactoryHandle": ".resources",
+    "AsyncWorkflowRunEvents": "._async.websocket",
+    "AsyncWorkflowRunStream": "._async.streaming",
+    "AsyncWorkflowWebSocket": "._async.websocket",
+    "TeamFactoryHandle": ".resources",
+    "WorkflowFactoryHandle": ".resources",
+    "WorkflowRunEvents": "._sync.websocket",
+    "WorkflowWebSocket": "._sync.websocket",
+}
 
 if TYPE_CHECKING:
     __version__: str  # the installed distribution's version (importlib.metadata), read on first use
-else:
-
-    def __getattr__(name: str) -> str:
-        if name == "__version__":
-            return package_version()
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 __all__ = [
     "NOT_GIVEN",
     "STATUS_ERRORS",
     "APIConnectionError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -109,6 +179,7 @@ __all__ = [
     "AsyncAgentFactoryHandle",
     "AsyncAgentRunStream",
     "AsyncClient",
+    "AsyncEventStream",
     "AsyncRunStream",
     "AsyncTeamFactoryHandle",
     "AsyncTeamRunStream",
@@ -121,6 +192,7 @@ __all__ = [
     "Client",
     "ComponentInfo",
     "ConflictError",
+    "EventStream",
     "FactoryError",
     "FactoryInput",
     "FactoryInputError",
@@ -134,27 +206,51 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
+    "RunCancelled",
     "RunCompleted",
     "RunContent",
+    "RunContentCompleted",
+    "RunContinued",
+    "RunError",
+    "RunEventBase",
     "RunPaused",
     "RunRequirement",
     "RunStarted",
     "RunStatus",
     "RunStream",
     "ServerError",
+    "StepCompleted",
+    "StepContinued",
+    "StepOutput",
+    "StepPaused",
     "StepRequirement",
+    "StepStarted",
+    "StreamClosedError",
     "TeamEvent",
     "TeamFactoryHandle",
     "TeamInfo",
+    "TeamRunCancelled",
     "TeamRunCompleted",
+    "TeamRunContent",
+    "TeamRunContentCompleted",
+    "TeamRunContinued",
+    "TeamRunError",
     "TeamRunOutput",
     "TeamRunPaused",
+    "TeamRunStarted",
     "TeamRunStream",
+    "TeamToolCallCompleted",
+    "TeamToolCallStarted",
+    "ToolCallCompleted",
+    "ToolCallStarted",
     "ToolExecution",
     "UnknownEvent",
     "UnprocessableEntityError",
     "WebSocketRoute",
+    "WorkflowCancelled",
     "WorkflowCompleted",
+    "WorkflowError",
     "WorkflowEvent",
     "WorkflowFactoryHandle",
     "WorkflowInfo",
@@ -167,3 +263,16 @@ __all__ = [
     "WorkflowWebSocket",
     "error_class_for_status",
 ]
+
+_logs.setup_from_environment()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return package_version()
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

@@ -8,29 +8,87 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
-from ._errors import APIResponseValidationError, FactoryInputError
+from ._errors import APIResponseValidationError, FactoryInputError, safe_text, shallow
 from ._retry import RetryMode
-from ._types import NOT_GIVEN, FactoryInput, NotGiven, TimeoutTypes
+from ._types import NOT_GIVEN, FactoryInput, Headers, NotGiven, Query, TimeoutTypes
 
 __all__ = [
     "ApiCall",
+    "CallOptions",
+    "JSONError",
     "encode_factory_input",
     "encode_json_list",
     "factory_input_value",
     "form",
+    "loads",
     "parse_json",
     "path",
 ]
 
 T = TypeVar("T")
+
+
+def _checked_strings(name: str, value: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise TypeError(f"{name} must be a mapping of strings to strings")
+    return value
+
+
+def _checked_seconds(name: str, value: float | NotGiven | None) -> float | NotGiven | None:
+    if value is None or isinstance(value, NotGiven):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """What every method takes besides its own arguments (``NOT_GIVEN``: the client's setting)."""
+
+    timeout: TimeoutTypes | NotGiven = NOT_GIVEN
+    total_timeout: float | NotGiven | None = NOT_GIVEN
+    extra_headers: Headers | None = None
+    extra_query: Query | None = None
+
+    @classmethod
+    def of(
+        cls,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> CallOptions:
+        """Checked options; the common case (nothing given) is one shared instance."""
+        if (
+            isinstance(timeout, NotGiven)
+            and isinstance(total_timeout, NotGiven)
+            and extra_headers is None
+            and extra_query is None
+        ):
+            return DEFAULT_OPTIONS
+        return cls(
+            timeout,
+            _checked_seconds("total_timeout", total_timeout),
+            _checked_strings("extra_headers", extra_headers),
+            _checked_strings("extra_query", extra_query),
+        )
+
+
+DEFAULT_OPTIONS = CallOptions()
 
 
 @dataclass(frozen=True)
@@ -43,7 +101,9 @@ class ApiCall:
     params: Mapping[str, str] | None = None
     form: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
-    timeout: TimeoutTypes | NotGiven = NOT_GIVEN
+    options: CallOptions = DEFAULT_OPTIONS
+    #: A WebSocket handshake: ``101 Switching Protocols`` is its success.
+    upgrade: bool = False
 
 
 def path(template: str, *ids: str) -> str:
@@ -132,23 +192,53 @@ def form(**fields: str | bool | None) -> dict[str, str]:
     return out
 
 
-def parse_json(response: httpx.Response, adapter: TypeAdapter[T]) -> T:
+class JSONError(ValueError):
+    """Text that is not JSON Python can hold: malformed, too deeply nested, or a number too long."""
+
+
+#: Deeper JSON is refused: pydantic validates at most ~255 levels, and deeper data cannot be
+#: printed or pickled safely. Real run outputs nest a handful of levels.
+MAX_JSON_DEPTH = 200
+
+
+def loads(data: bytes | str) -> Any:
+    """Parsed JSON, or :class:`JSONError` for anything else.
+
+    ``json.loads`` raises ``RecursionError`` on deep nesting and ``ValueError`` on integers longer
+    than Python converts (4,300 digits); neither may escape the SDK as such. pydantic-core's parser
+    (faster, depth-limited) goes first; ``json`` decides what it refuses (lone surrogates are JSON).
+    """
+    try:
+        return from_json(data)
+    except ValueError:
+        pass
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        message = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+        raise JSONError(message[:200]) from None
+    if not shallow(value, MAX_JSON_DEPTH):
+        raise JSONError(f"nested deeper than {MAX_JSON_DEPTH} levels, or a number too long to print")
+    return value
+
+
+def parse_json(response: httpx.Response, body: bytes, validate: Callable[[Any], T]) -> T:
     """The validated body of a 2xx answer, or :class:`APIResponseValidationError`."""
     request = response.request
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = loads(body)
+    except JSONError as exc:
         raise APIResponseValidationError(
-            f"{response.status_code} body is not JSON: {response.text[:200]!r}",
+            f"{response.status_code} body is not JSON ({exc}): {body[:200]!r}",
             method=request.method,
             url=str(request.url),
             response=response,
         ) from exc
     try:
-        return adapter.validate_python(body)
-    except ValidationError as exc:
+        return validate(data)
+    except (ValidationError, RecursionError) as exc:
         raise APIResponseValidationError(
-            f"{response.status_code} body does not match the expected shape: {exc}",
+            f"{response.status_code} body does not match the expected shape: {safe_text(exc)}",
             method=request.method,
             url=str(request.url),
             response=response,

@@ -6,7 +6,9 @@ could not be opened (``ConnectError``, ``ConnectTimeout``) or no pooled connecti
 (``PoolTimeout``). Once bytes may have been written, a lost answer is reported, never retried.
 
 Idempotent requests (discovery, reading runs, cancel, which only records intent) are also
-retried after a read/write failure and on 408, 429, 502, 503 and 504, honouring ``Retry-After``.
+retried after a read/write failure and on 408, 429, 502, 503 and 504, honouring ``Retry-After``
+up to :data:`MAX_RETRY_AFTER` seconds (a longer ask is cut to that; a call's ``total_timeout``
+stops the retries when the wait would not fit in it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Literal, TypeAlias
 import httpx
 
 __all__ = [
+    "MAX_RETRY_AFTER",
     "RETRYABLE_STATUSES",
     "RetryMode",
     "async_sleep",
@@ -42,7 +45,9 @@ _NEVER_SENT: tuple[type[httpx.TransportError], ...] = (
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0
+#: The longest ``Retry-After`` the client waits: an interactive caller should not hang for minutes
+#: on one header. 10 s (it was 60 s).
+MAX_RETRY_AFTER = 10.0
 
 
 def should_retry_exception(mode: RetryMode, exc: httpx.TransportError) -> bool:
@@ -80,7 +85,7 @@ def _retry_after_seconds(response: httpx.Response | None) -> float | None:
 def retry_delay(attempt: int, response: httpx.Response | None = None) -> float:
     """Seconds to wait before retry number ``attempt`` (0-based).
 
-    ``Retry-After`` (seconds or an HTTP date, capped at a minute) wins; otherwise exponential
+    ``Retry-After`` (seconds or an HTTP date, capped at :data:`MAX_RETRY_AFTER`) wins; otherwise exponential
     backoff from 0.5 s, capped at 8 s, with up to 25 % jitter so clients do not retry in step.
     """
     after = _retry_after_seconds(response)

@@ -37,7 +37,8 @@ class SSEDecoder:
             raise ValueError("max_event_bytes must be positive")
         self._max = max_event_bytes
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
-        self._pending = ""  # text after the last line break
+        self._pending: list[str] = []  # text after the last line break, in the pieces it came in
+        self._pending_size = 0
         self._skip_lf = False  # the previous chunk ended with CR: a leading LF belongs to it
         self._first_line = True
         self._event_type = ""
@@ -63,8 +64,8 @@ class SSEDecoder:
         events = self._consume(text)
         if self._pending:
             # A last line without a line break still counts as a line; the event stays undispatched.
-            self._line(self._pending)
-            self._pending = ""
+            self._line("".join(self._pending))
+            self._pending, self._pending_size = [], 0
         self._data, self._data_size, self._event_type = [], 0, ""
         return events
 
@@ -74,7 +75,15 @@ class SSEDecoder:
             if text[0] == "\n":
                 text = text[1:]
             self._skip_lf = False
-        buffer = self._pending + text
+        if "\n" not in text and "\r" not in text:
+            # No line ends here: keep the piece without copying what is pending (a long line fed in
+            # many pieces must not cost quadratic time).
+            self._pending.append(text)
+            self._pending_size += len(text)
+            if self._pending_size + self._data_size > self._max:
+                raise SSEDecodeError(f"an event exceeds {self._max} bytes without ending")
+            return events
+        buffer = "".join(self._pending) + text
         start = 0
         length = len(buffer)
         while start < length:
@@ -95,8 +104,9 @@ class SSEDecoder:
             event = self._line(line)
             if event is not None:
                 events.append(event)
-        self._pending = buffer[start:]
-        if len(self._pending) + self._data_size > self._max:
+        rest = buffer[start:]
+        self._pending, self._pending_size = ([rest], len(rest)) if rest else ([], 0)
+        if self._pending_size + self._data_size > self._max:
             raise SSEDecodeError(f"an event exceeds {self._max} bytes without ending")
         return events
 

@@ -50,5 +50,14 @@ TimeoutTypes: TypeAlias = float | httpx.Timeout | None
 #: when the handshake is refused.
 WebSocketRoute: TypeAlias = Literal["auto", "spec", "agno"]
 
+#: Extra request headers (``extra_headers=``) or query parameters (``extra_query=``) of one call.
+Headers: TypeAlias = Mapping[str, str]
+Query: TypeAlias = Mapping[str, str]
+
+#: The timeout when neither ``timeout`` nor an injected ``http_client`` says otherwise.
 DEFAULT_TIMEOUT = httpx.Timeout(timeout=600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+#: The default bound of a non-streamed body, decoded (``max_response_bytes``): 32 MiB.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+#: How much of an error body is read: its ``detail`` is a message, not a document.
+MAX_ERROR_BODY_BYTES = 8 * 1024

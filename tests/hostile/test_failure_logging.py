@@ -92,3 +92,17 @@ def test_at_info_level_a_failure_is_one_line_and_no_traceback(
     finally:
         db.close()
     assert [(r.levelname, FULL in r.getMessage(), r.exc_info) for r in records] == [("ERROR", True, None)]
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("str() raises")
+
+
+def test_an_exception_whose_str_raises_is_still_logged_on_one_line() -> None:
+    """A factory may raise anything, an exception whose ``str()`` raises included: logging it must not
+    raise in turn (that replaced the factory's 500 by the app's catch-all, and lost the log line)."""
+    from agentos_reference.logs import describe
+
+    assert describe(_Unprintable("secret")) == "_Unprintable: <str() of the exception raised>"
+    assert describe(ValueError("  two\n lines ")) == "ValueError: two lines"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 import respx
 
-from agentos_factories import AsyncClient, Client
+from agentos_factories import AsyncClient, Client, RunStream
 
 from .payloads import BASE_URL
 
@@ -36,10 +36,13 @@ async def client(
 
 
 async def invoke(function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a sync or async client method and return its result."""
+    """Call a sync or async client method and return its result. A stream is started, as a caller
+    who iterates it would: ``await`` sends an async one, entering (``__enter__``) a sync one."""
     result = function(*args, **kwargs)
     if inspect.isawaitable(result):
         result = await result
+    elif isinstance(result, RunStream):
+        result.__enter__()
     return result
 
 

@@ -119,9 +119,9 @@ async def test_sync_and_async_map_every_status_identically(status: int) -> None:
 
 def test_both_clients_build_errors_through_the_one_table() -> None:
     """Structural half of the parity test: neither client maps statuses on its own."""
-    source = Path(inspect.getfile(agentos_factories.Client)).read_text()
-    tree = ast.parse(source)
     for cls_name in ("Client", "AsyncClient"):
+        source = Path(inspect.getfile(getattr(agentos_factories, cls_name))).read_text()
+        tree = ast.parse(source)
         cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
         calls = {
             node.func.id

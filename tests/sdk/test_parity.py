@@ -39,14 +39,19 @@ PAIRS = [
     (WorkflowRunEvents, AsyncWorkflowRunEvents),
 ]
 # Protocol methods that are spelled differently by design.
-RENAMED = {"__enter__": "__aenter__", "__exit__": "__aexit__", "__iter__": "__aiter__"}
+RENAMED = {
+    "__enter__": "__aenter__",
+    "__exit__": "__aexit__",
+    "__iter__": "__aiter__",
+    "__next__": "__anext__",
+}
 
 
 def public_methods(cls: type) -> dict[str, inspect.Signature]:
     return {
         RENAMED.get(name, name): inspect.signature(member)
         for name, member in inspect.getmembers(cls, callable)
-        if (not name.startswith("_") or name in RENAMED or name in RENAMED.values() or name == "__aiter__")
+        if (not name.startswith("_") or name in RENAMED or name in RENAMED.values())
         and not isinstance(member, type)
         and name not in dir(object)
         and not name.startswith("model_")
@@ -71,7 +76,10 @@ def test_same_methods_and_parameters(sync_cls: type, async_cls: type) -> None:
 
 def test_every_async_endpoint_method_is_a_coroutine_function() -> None:
     for cls in (AsyncAgents, AsyncTeams, AsyncWorkflows):
-        for name in ("list", "get", "run", "stream", "continue_run", "continue_stream", "cancel"):
+        for name in ("list", "get", "run", "continue_run", "cancel"):
             assert inspect.iscoroutinefunction(getattr(cls, name)), f"{cls.__name__}.{name}"
+        # Streams are made without I/O (for `async with client.agents.stream(...)`), sent on entering.
+        for name in ("stream", "continue_stream"):
+            assert not inspect.iscoroutinefunction(getattr(cls, name)), f"{cls.__name__}.{name}"
     for name in ("get_run", "list_runs", "websocket"):
         assert inspect.iscoroutinefunction(getattr(AsyncWorkflows, name)), name

@@ -3,6 +3,8 @@ with its probe factories on loopback (no auth, so scope-guarded probes answer 40
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +36,29 @@ def reference_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_the_sdk_section_has_examples() -> None:
-    assert len(EXAMPLES) >= 4
+    assert len(EXAMPLES) >= 7
     assert all(EXAMPLE_URL in example for example in EXAMPLES)
 
 
+@pytest.fixture
+def isolated_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Examples set environment variables and log levels as an application would; undo them."""
+    logger, root = logging.getLogger("agentos_factories"), logging.getLogger()
+    level, handlers, root_handlers = logger.level, list(logger.handlers), list(root.handlers)
+    with monkeypatch.context() as patch:
+        for name in ("AGENTOS_BASE_URL", "AGENTOS_TOKEN", "AGENTOS_LOG"):
+            patch.delenv(name, raising=False)
+        saved = dict(os.environ)
+        yield
+        os.environ.clear()
+        os.environ.update(saved)
+    logger.setLevel(level)
+    logger.handlers[:] = handlers
+    root.handlers[:] = root_handlers
+
+
 @pytest.mark.loopback
+@pytest.mark.usefixtures("isolated_process_state")
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
 def test_readme_example_runs(reference_url: str, index: int, capsys: pytest.CaptureFixture[str]) -> None:
     code = EXAMPLES[index].replace(EXAMPLE_URL, reference_url)

@@ -19,6 +19,7 @@ from agentos_factories import (
     AsyncClient,
     AuthenticationError,
     Client,
+    FactoryPermissionError,
     FactoryValidationError,
     InBandError,
     IncompleteStreamError,
@@ -269,8 +270,9 @@ async def test_no_token_for_an_authenticating_server_fails_before_sending(harnes
             "factory_input validation failed",
         ),
         (
+            # agno's own refusal text for a missing scope: its HTTP twin is a 403.
             {"event": "error", "error": "Insufficient permissions to run this workflow"},
-            InBandError,
+            FactoryPermissionError,
             "Insufficient permissions to run this workflow",
         ),
         (

@@ -21,6 +21,8 @@ async def call(function: Any, *args: Any, **kwargs: Any) -> Any:
     result = function(*args, **kwargs)
     if inspect.isawaitable(result):
         result = await result
+    elif isinstance(result, sdk.RunStream):
+        result.__enter__()  # a sync stream is sent on entering, as `await` sends an async one
     return result
 
 

@@ -74,17 +74,23 @@ class UnknownEvent(RunEventBase):
 
 
 class _AgentEvent(RunEventBase):
+    """Fields of every agent run event."""
+
     agent_id: str | None = None
     agent_name: str | None = None
 
 
 class RunStarted(_AgentEvent):
+    """An agent run began (its model named)."""
+
     event: Literal["RunStarted"]
     model: str | None = None
     model_provider: str | None = None
 
 
 class RunContent(_AgentEvent):
+    """A piece of an agent's answer as it is produced (``text_stream`` reads its ``content``)."""
+
     event: Literal["RunContent"]
     content: JsonValue = None
     content_type: str | None = None
@@ -92,10 +98,14 @@ class RunContent(_AgentEvent):
 
 
 class RunContentCompleted(_AgentEvent):
+    """The agent finished producing content."""
+
     event: Literal["RunContentCompleted"]
 
 
 class RunCompleted(_AgentEvent):
+    """The agent run completed: the whole ``content``, ``metrics`` and ``session_state``."""
+
     event: Literal["RunCompleted"]
     content: JsonValue = None
     content_type: str | None = None
@@ -104,16 +114,22 @@ class RunCompleted(_AgentEvent):
 
 
 class RunPaused(_AgentEvent):
+    """The agent run waits for a human: continue it with the resolved ``tools``."""
+
     event: Literal["RunPaused"]
     tools: list[ToolExecution] | None = None
     requirements: list[RunRequirement] | None = None
 
 
 class RunContinued(_AgentEvent):
+    """A paused agent run was continued."""
+
     event: Literal["RunContinued"]
 
 
 class RunError(_AgentEvent):
+    """An agent run failed (raised as a typed error on an agent stream; yielded for team members)."""
+
     event: Literal["RunError"]
     content: JsonValue = None
     error_type: str | None = None
@@ -121,16 +137,22 @@ class RunError(_AgentEvent):
 
 
 class RunCancelled(_AgentEvent):
+    """The agent run was cancelled."""
+
     event: Literal["RunCancelled"]
     reason: str | None = None
 
 
 class ToolCallStarted(_AgentEvent):
+    """The agent called a tool."""
+
     event: Literal["ToolCallStarted"]
     tool: ToolExecution | None = None
 
 
 class ToolCallCompleted(_AgentEvent):
+    """A tool call of the agent returned."""
+
     event: Literal["ToolCallCompleted"]
     tool: ToolExecution | None = None
     content: JsonValue = None
@@ -140,17 +162,23 @@ class ToolCallCompleted(_AgentEvent):
 
 
 class _TeamEvent(RunEventBase):
+    """Fields of every team run event."""
+
     team_id: str | None = None
     team_name: str | None = None
 
 
 class TeamRunStarted(_TeamEvent):
+    """A team run began (its model named)."""
+
     event: Literal["TeamRunStarted"]
     model: str | None = None
     model_provider: str | None = None
 
 
 class TeamRunContent(_TeamEvent):
+    """A piece of the team's answer as it is produced (``text_stream`` reads its ``content``)."""
+
     event: Literal["TeamRunContent"]
     content: JsonValue = None
     content_type: str | None = None
@@ -158,10 +186,14 @@ class TeamRunContent(_TeamEvent):
 
 
 class TeamRunContentCompleted(_TeamEvent):
+    """The team finished producing content."""
+
     event: Literal["TeamRunContentCompleted"]
 
 
 class TeamRunCompleted(_TeamEvent):
+    """The team run completed: the whole ``content``, ``metrics`` and ``session_state``."""
+
     event: Literal["TeamRunCompleted"]
     content: JsonValue = None
     content_type: str | None = None
@@ -170,16 +202,22 @@ class TeamRunCompleted(_TeamEvent):
 
 
 class TeamRunPaused(_TeamEvent):
+    """The team run waits for a human: continue it with the resolved ``requirements``."""
+
     event: Literal["TeamRunPaused"]
     tools: list[ToolExecution] | None = None
     requirements: list[RunRequirement] | None = None
 
 
 class TeamRunContinued(_TeamEvent):
+    """A paused team run was continued."""
+
     event: Literal["TeamRunContinued"]
 
 
 class TeamRunError(_TeamEvent):
+    """A team run failed (raised as a typed error on a team stream)."""
+
     event: Literal["TeamRunError"]
     content: JsonValue = None
     error_type: str | None = None
@@ -187,16 +225,22 @@ class TeamRunError(_TeamEvent):
 
 
 class TeamRunCancelled(_TeamEvent):
+    """The team run was cancelled."""
+
     event: Literal["TeamRunCancelled"]
     reason: str | None = None
 
 
 class TeamToolCallStarted(_TeamEvent):
+    """The team's leader called a tool."""
+
     event: Literal["TeamToolCallStarted"]
     tool: ToolExecution | None = None
 
 
 class TeamToolCallCompleted(_TeamEvent):
+    """A tool call of the team's leader returned."""
+
     event: Literal["TeamToolCallCompleted"]
     tool: ToolExecution | None = None
     content: JsonValue = None
@@ -206,16 +250,22 @@ class TeamToolCallCompleted(_TeamEvent):
 
 
 class _WorkflowEvent(RunEventBase):
+    """Fields of every workflow run event."""
+
     workflow_id: str | None = None
     workflow_name: str | None = None
     step_id: str | None = None
 
 
 class WorkflowStarted(_WorkflowEvent):
+    """A workflow run began."""
+
     event: Literal["WorkflowStarted"]
 
 
 class WorkflowCompleted(_WorkflowEvent):
+    """The workflow run completed: its ``content``, ``step_results`` and ``metrics``."""
+
     event: Literal["WorkflowCompleted"]
     content: JsonValue = None
     content_type: str | None = None
@@ -225,6 +275,8 @@ class WorkflowCompleted(_WorkflowEvent):
 
 
 class WorkflowPaused(_WorkflowEvent):
+    """The workflow run waits for a human: continue it with the resolved ``step_requirements``."""
+
     event: Literal["WorkflowPaused"]
     status: str | None = None
     paused_step_index: int | None = None
@@ -235,12 +287,16 @@ class WorkflowPaused(_WorkflowEvent):
 
 
 class WorkflowCancelled(_WorkflowEvent):
+    """The workflow run was cancelled."""
+
     event: Literal["WorkflowCancelled"]
     reason: str | None = None
     content: JsonValue = None
 
 
 class WorkflowError(_WorkflowEvent):
+    """A workflow run failed (raised as a typed error on a workflow stream)."""
+
     event: Literal["WorkflowError"]
     error: str | None = None
     error_type: str | None = None
@@ -248,12 +304,16 @@ class WorkflowError(_WorkflowEvent):
 
 
 class StepStarted(_WorkflowEvent):
+    """A step of the workflow began."""
+
     event: Literal["StepStarted"]
     step_name: str | None = None
     step_index: JsonValue = None
 
 
 class StepOutput(_WorkflowEvent):
+    """A function step's output."""
+
     event: Literal["StepOutput"]
     step_name: str | None = None
     step_index: JsonValue = None
@@ -261,6 +321,8 @@ class StepOutput(_WorkflowEvent):
 
 
 class StepCompleted(_WorkflowEvent):
+    """A step of the workflow completed, with its ``content``."""
+
     event: Literal["StepCompleted"]
     step_name: str | None = None
     step_index: JsonValue = None
@@ -268,12 +330,16 @@ class StepCompleted(_WorkflowEvent):
 
 
 class StepPaused(_WorkflowEvent):
+    """A step of the workflow paused for a human."""
+
     event: Literal["StepPaused"]
     step_name: str | None = None
     step_index: JsonValue = None
 
 
 class StepContinued(_WorkflowEvent):
+    """A paused step was continued."""
+
     event: Literal["StepContinued"]
     step_name: str | None = None
     step_index: JsonValue = None

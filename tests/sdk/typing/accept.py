@@ -16,11 +16,14 @@ from agentos_factories import (
     AgentFactoryHandle,
     AgentInfo,
     AgentRunOutput,
+    AgentRunStream,
+    APIResponse,
     APIStatusError,
+    AsyncAgentRunStream,
     AsyncClient,
-    AsyncRunStream,
     AsyncWorkflowFactoryHandle,
     AsyncWorkflowRunEvents,
+    AsyncWorkflowRunStream,
     AsyncWorkflowWebSocket,
     Client,
     FactoryPermissionError,
@@ -29,16 +32,23 @@ from agentos_factories import (
     RunContent,
     RunPaused,
     RunStream,
+    StepOutput,
     TeamEvent,
     TeamInfo,
+    TeamRunContent,
     TeamRunOutput,
+    TeamRunStream,
     ToolExecution,
     WorkflowEvent,
     WorkflowInfo,
     WorkflowRunEvents,
     WorkflowRunOutput,
+    WorkflowRunStream,
     WorkflowRunSummary,
     WorkflowWebSocket,
+)
+from agentos_factories import (
+    TeamRunOutput as _TeamRunOutput,
 )
 from agentos_factories._errors import Detail
 from agentos_factories.models import RunRequirement, StepRequirement
@@ -96,7 +106,8 @@ def sync_surface(client: Client) -> None:
 
 def sync_streams(client: Client) -> None:
     stream = client.agents.stream("a", "hi")
-    assert_type(stream, RunStream[AgentEvent])
+    assert_type(stream, AgentRunStream)
+    _generic: RunStream[AgentEvent] = stream  # the generic base still names it
     with stream:
         for event in stream:
             assert_type(event, AgentEvent)
@@ -107,7 +118,8 @@ def sync_streams(client: Client) -> None:
                     "a", "r", session_id="s", tools=[t.confirm() for t in event.tools]
                 )
     assert_type(stream.completion, AgentEvent | None)
-    assert_type(client.teams.stream("t", "hi"), RunStream[TeamEvent])
+    assert_type(client.teams.stream("t", "hi"), TeamRunStream)
+    _team_generic: RunStream[TeamEvent] = client.teams.stream("t", "hi")
     assert_type(client.workflows.stream("w", "hi").until_done(), WorkflowEvent)
     final = client.agents.stream("a", "hi").until_done()
     if isinstance(final, RunCompleted):
@@ -118,7 +130,7 @@ def typed_handles(client: Client) -> None:
     research = client.agents.factory("research-agent", ResearchInput)
     assert_type(research, AgentFactoryHandle[ResearchInput])
     assert_type(research.run("hi", factory_input=ResearchInput(persona="skeptic")), AgentRunOutput)
-    assert_type(research.stream("hi", factory_input=ResearchInput()), RunStream[AgentEvent])
+    assert_type(research.stream("hi", factory_input=ResearchInput()), AgentRunStream)
     assert_type(research.input_model, type[ResearchInput])
     team = client.teams.factory("t", ResearchInput)
     assert_type(team.run("hi", factory_input=ResearchInput()), TeamRunOutput)
@@ -169,7 +181,7 @@ async def async_surface(client: AsyncClient) -> None:
     assert_type(await client.teams.run("t", "hi"), TeamRunOutput)
     assert_type(await client.workflows.list_runs("w", session_id="s"), list[WorkflowRunSummary])
     stream = await client.agents.stream("a", "hi")
-    assert_type(stream, AsyncRunStream[AgentEvent])
+    assert_type(stream, AsyncAgentRunStream)
     async with stream:
         async for event in stream:
             assert_type(event, AgentEvent)
@@ -182,3 +194,92 @@ async def async_surface(client: AsyncClient) -> None:
         return "from-a-vault"
 
     assert_type(AsyncClient("http://x", token=token), AsyncClient)
+
+
+class MyClient(Client):
+    """An application's own client class: copies keep it."""
+
+
+def configuration_and_copies() -> None:
+    assert_type(Client(), Client)
+    assert_type(AsyncClient(), AsyncClient)
+    mine = MyClient(total_timeout=30.0, max_response_bytes=4 * 1024 * 1024)
+    assert_type(mine.with_options(timeout=5.0), MyClient)
+    assert_type(mine.copy(max_retries=0, total_timeout=None), MyClient)
+    assert_type(mine.total_timeout, float | None)
+    assert_type(mine.max_response_bytes, int)
+
+
+def per_call_options_and_raw_responses(client: Client) -> None:
+    output = client.agents.run(
+        "a",
+        "hi",
+        timeout=httpx.Timeout(5.0, read=60.0),
+        total_timeout=120.0,
+        extra_headers={"X-Tenant": "acme"},
+        extra_query={"trace": "1"},
+    )
+    assert_type(output, AgentRunOutput)
+    raw = client.with_raw_response.agents.run("a", "hi", extra_headers={"X-Tenant": "acme"})
+    assert_type(raw, APIResponse[AgentRunOutput])
+    assert_type(raw.parse(), AgentRunOutput)
+    assert_type(raw.status_code, int)
+    assert_type(raw.headers, httpx.Headers)
+    assert_type(raw.request_id, str | None)
+    assert_type(raw.http_response, httpx.Response)
+    assert_type(client.with_raw_response.teams.get("t").parse(), TeamInfo)
+    runs = client.with_raw_response.workflows.list_runs("w", session_id="s")
+    assert_type(runs.parse(), list[WorkflowRunSummary])
+    assert_type(client.with_raw_response.agents.cancel("a", "r").parse(), None)
+    try:
+        client.agents.list()
+    except APIStatusError as exc:
+        assert_type(exc.request_id, str | None)
+        assert_type(exc.attempts, int)
+
+
+async def async_raw_responses(client: AsyncClient) -> None:
+    raw = await client.with_raw_response.workflows.run("w", "hi", total_timeout=60.0)
+    assert_type(raw, APIResponse[WorkflowRunOutput])
+    assert_type(raw.parse(), WorkflowRunOutput)
+
+
+def stream_ergonomics(client: Client) -> None:
+    with client.agents.stream("a", "hi", max_events=1000, total_timeout=300.0) as stream:
+        assert_type(stream, AgentRunStream)
+        for text in stream.text_stream:
+            assert_type(text, str)
+        assert_type(stream.get_final_output(), AgentRunOutput)
+        assert_type(stream.request_id, str | None)
+        assert_type(stream.response, httpx.Response | None)
+    with client.teams.stream("t", "hi") as team:
+        for event in team:
+            if isinstance(event, TeamRunContent):
+                assert_type(event.content, JsonValue)
+        assert_type(team.get_final_output(), _TeamRunOutput)
+    flow = client.workflows.stream("w", "hi")
+    assert_type(flow, WorkflowRunStream)
+    for step in flow:
+        if isinstance(step, StepOutput):
+            assert_type(step.step_name, str | None)
+    assert_type(flow.get_final_output(), WorkflowRunOutput)
+    research = client.agents.factory("research-agent", ResearchInput)
+    assert_type(research.run("hi"), AgentRunOutput)  # every field of ResearchInput has a default
+    with client.workflows.websocket("w") as ws:
+        run = ws.start("go", max_events=100, total_timeout=60.0)
+        assert_type(run.get_final_output(), WorkflowRunOutput)
+        for piece in run.text_stream:
+            assert_type(piece, str)
+
+
+async def async_stream_ergonomics(client: AsyncClient) -> None:
+    async with client.agents.stream("a", "hi") as stream:
+        assert_type(stream, AsyncAgentRunStream)
+        async for text in stream.text_stream:
+            assert_type(text, str)
+        assert_type(await stream.get_final_output(), AgentRunOutput)
+    assert_type(await client.workflows.stream("w", "hi"), AsyncWorkflowRunStream)
+    flow = client.workflows.stream("w", "hi")
+    async for event in flow:
+        assert_type(event, WorkflowEvent)
+    assert_type(await flow.get_final_output(), WorkflowRunOutput)

@@ -23,6 +23,7 @@ def misuse(client: Client) -> None:
     research = client.agents.factory("research-agent", ResearchInput)
     research.run("hi", factory_input={"depth": 3})  # E: arg-type
     research.run("hi", factory_input=OtherInput(tenant="x"))  # E: arg-type
+    research.run("hi", factory_input=None)  # E: arg-type
     research.stream("hi", factory_input=None)  # E: arg-type
     client.workflows.factory("w", ResearchInput).list_runs(session_id="s", factory_input={})  # E: arg-type
     flow = client.workflows.factory("w", ResearchInput)
@@ -56,3 +57,18 @@ async def async_misuse(client: AsyncClient) -> None:
     for _frame in await socket.start("go"):  # E: attr-defined
         pass
     del not_awaited
+
+
+def misuse_of_the_new_surface(client: Client, async_client: AsyncClient) -> None:
+    client.agents.run("a", "hi", extra_headers={"X-Tenant": 1})  # E: dict-item
+    client.agents.run("a", "hi", total_timeout="5")  # E: arg-type
+    client.agents.stream("a", "hi", max_events="3")  # E: arg-type
+    wrong_output: TeamRunOutput = client.agents.stream("a", "hi").get_final_output()  # E: assignment
+    client.with_raw_response.agents.stream("a", "hi")  # E: attr-defined
+    client.with_raw_response.agents.run("a", 5)  # E: arg-type
+    parsed_too_early: AgentRunOutput = client.with_raw_response.agents.run("a", "hi")  # E: assignment
+    with async_client.agents.stream("a", "hi"):  # E: attr-defined
+        pass
+    for _text in async_client.agents.stream("a", "hi").text_stream:  # E: attr-defined
+        pass
+    del wrong_output, parsed_too_early

@@ -19,8 +19,8 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel
 
-from agentos_factories._request import ApiCall, encode_factory_input, encode_json_list, form, path
-from agentos_factories._types import FactoryInput, NotGiven, TimeoutTypes
+from ._request import ApiCall, CallOptions, encode_factory_input, encode_json_list, form, path
+from ._types import FactoryInput
 
 __all__ = [
     "Kind",
@@ -39,12 +39,12 @@ Kind: TypeAlias = Literal["agents", "teams", "workflows"]
 HitlItems: TypeAlias = Sequence[BaseModel | Mapping[str, Any]]
 
 
-def list_components(kind: Kind, timeout: TimeoutTypes | NotGiven) -> ApiCall:
-    return ApiCall("GET", f"/{kind}", retry="idempotent", timeout=timeout)
+def list_components(kind: Kind, options: CallOptions) -> ApiCall:
+    return ApiCall("GET", f"/{kind}", retry="idempotent", options=options)
 
 
-def get_component(kind: Kind, component_id: str, timeout: TimeoutTypes | NotGiven) -> ApiCall:
-    return ApiCall("GET", path(f"/{kind}/{{}}", component_id), retry="idempotent", timeout=timeout)
+def get_component(kind: Kind, component_id: str, options: CallOptions) -> ApiCall:
+    return ApiCall("GET", path(f"/{kind}/{{}}", component_id), retry="idempotent", options=options)
 
 
 def _optional_str(name: str, value: str | None) -> str | None:
@@ -62,7 +62,7 @@ def run(
     factory_input: FactoryInput,
     user_id: str | None,
     session_id: str | None,
-    timeout: TimeoutTypes | NotGiven,
+    options: CallOptions,
 ) -> ApiCall:
     if not isinstance(message, str):
         raise TypeError(f"message must be a string, not {type(message).__name__}")
@@ -74,7 +74,7 @@ def run(
         factory_input=encode_factory_input(factory_input),
     )
     return ApiCall(
-        "POST", path(f"/{kind}/{{}}/runs", component_id), retry="never_sent", form=fields, timeout=timeout
+        "POST", path(f"/{kind}/{{}}/runs", component_id), retry="never_sent", form=fields, options=options
     )
 
 
@@ -90,7 +90,7 @@ def continue_run(
     hitl_items: HitlItems | None,
     factory_input: FactoryInput = None,
     input: str | None = None,
-    timeout: TimeoutTypes | NotGiven,
+    options: CallOptions,
 ) -> ApiCall:
     fields = form(
         stream=stream,
@@ -107,12 +107,12 @@ def continue_run(
         path(f"/{kind}/{{}}/runs/{{}}/continue", component_id, run_id),
         retry="never_sent",
         form=fields,
-        timeout=timeout,
+        options=options,
     )
 
 
 def cancel(
-    kind: Kind, component_id: str, run_id: str, *, session_id: str | None, timeout: TimeoutTypes | NotGiven
+    kind: Kind, component_id: str, run_id: str, *, session_id: str | None, options: CallOptions
 ) -> ApiCall:
     checked = _optional_str("session_id", session_id)
     params = {"session_id": checked} if checked is not None else None
@@ -121,7 +121,7 @@ def cancel(
         path(f"/{kind}/{{}}/runs/{{}}/cancel", component_id, run_id),
         retry="idempotent",
         params=params,
-        timeout=timeout,
+        options=options,
     )
 
 
@@ -143,14 +143,14 @@ def get_run(
     *,
     session_id: str,
     factory_input: FactoryInput,
-    timeout: TimeoutTypes | NotGiven,
+    options: CallOptions,
 ) -> ApiCall:
     return ApiCall(
         "GET",
         path("/workflows/{}/runs/{}", workflow_id, run_id),
         retry="idempotent",
         params=_run_query(session_id, factory_input),
-        timeout=timeout,
+        options=options,
     )
 
 
@@ -160,7 +160,7 @@ def list_runs(
     session_id: str,
     status: str | None,
     factory_input: FactoryInput,
-    timeout: TimeoutTypes | NotGiven,
+    options: CallOptions,
     limit: int | None = None,
     page: int | None = None,
 ) -> ApiCall:
@@ -171,5 +171,9 @@ def list_runs(
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
             params[name] = str(value)
     return ApiCall(
-        "GET", path("/workflows/{}/runs", workflow_id), retry="idempotent", params=params, timeout=timeout
+        "GET",
+        path("/workflows/{}/runs", workflow_id),
+        retry="idempotent",
+        params=params,
+        options=options,
     )

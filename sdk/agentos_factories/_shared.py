@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import ConfigDict, JsonValue, TypeAdapter
 
-from agentos_factories._errors import FactoryInputError
-from agentos_factories._types import ModelT, NotGiven
+from ._errors import FactoryInputError
+from ._types import ModelT, NotGiven
 
 #: Adapters build their validators on first use, not at import: most programs use a few endpoints,
 #: and building them all made ``import agentos_factories`` cost ~1.5 MB and ~40 ms more.
@@ -15,6 +15,11 @@ DEFERRED = ConfigDict(defer_build=True)
 
 #: The body of a cancel answer (agno: ``{}``); anything but a JSON object is a malformed answer.
 CANCEL_ADAPTER: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue], config=DEFERRED)
+
+
+def cancel_answer(data: Any) -> None:
+    """A cancel answer is checked to be a JSON object; the method returns nothing."""
+    CANCEL_ADAPTER.validate_python(data)
 
 
 def checked_model(value: Any, model: type[ModelT]) -> ModelT:

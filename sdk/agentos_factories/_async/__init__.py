@@ -1,0 +1,2 @@
+"""The SDK's client classes: ``_async/`` is written by hand, ``_sync/`` generated from it by
+``scripts/unasync.py`` (``python scripts/unasync.py``; ``--check`` runs in ``make test``)."""
