@@ -61,7 +61,7 @@ def render_websocket(exchange: Exchange) -> str:
     """A runnable Python program replaying the frames a WebSocket conversation sent."""
     lines = [
         "python - <<'EOF'",
-        "import os",
+        *(["import os"] if any(TOKEN_PLACEHOLDER in frame for frame in exchange.ws_sent) else []),
         "from websockets.sync.client import connect",
         f"with connect({exchange.url!r}) as ws:",
         "    print(ws.recv(timeout=10))",

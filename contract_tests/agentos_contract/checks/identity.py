@@ -115,6 +115,22 @@ async def identity_matrix(check: Check) -> None:
             check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
 
 
+def carries_cell(cell: _TokenCell, identity: Identity) -> None:
+    """Raise CannotIssue when the token got is not the cell's: a given identity token carries the
+    claims its provider put in it, and a row whose expectation rests on a verified session (or user)
+    cannot be judged with a token that has none."""
+    missing = [
+        claim
+        for claim, wanted, carried in (
+            ("user", cell.token_user, bool(identity.user_id)),
+            ("session", cell.token_session, bool(identity.session_id)),
+        )
+        if wanted and not carried
+    ]
+    if missing:
+        raise CannotIssue(f"no given token carries a verified {' and '.join(missing)} claim")
+
+
 def cell_clauses(cell: _TokenCell) -> tuple[str, ...]:
     verified = ("C17", "C18") if cell.token_user or cell.token_session else ()
     return (*verified, "C19", "C20", "C21")
@@ -425,6 +441,7 @@ async def _judge_continue_cell(check: Check, cell: ContinueCell, probe: Componen
     headers, identity = check.suite.credentials(
         user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
     )
+    carries_cell(cell, identity)
     started_user = unique("form-user") if cell.form_user == "started" else None
     facts = {"cell": cell.name, "kind": probe.kind, "route": "continue"}
     session = unique("contract-sess")
