@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, describe, unique
@@ -54,6 +55,19 @@ async def _judge_row(
     )
 
 
+async def _judge_rows(
+    check: Check,
+    probe: Component,
+    rows: tuple[ExceptionRow, ...],
+    headers: dict[str, str] | None = None,
+    **facts: Any,
+) -> None:
+    """One probe's rows in every HTTP run mode: a part of the check that runs beside the others."""
+    for row in rows:
+        for mode in HTTP_RUN_MODES:
+            await _judge_row(check, probe, row, mode, headers=headers, **facts)
+
+
 @register(
     "exception-table",
     clauses=("C38", "C39", "C40", "C41", "C47", "H02", "H04"),
@@ -85,19 +99,31 @@ async def exception_table(check: Check) -> None:
                     # with it; the scope-granted case below judges this token.
                     check.not_judged((row.clause,), f"the caller's token carries {RUN_SCOPES[kind]}")
                     continue
-            for mode in HTTP_RUN_MODES:
-                await _judge_row(
-                    check, probe, row, mode, headers=headers, probe_behaviour=name, callable="sync"
+            await check.fork(
+                partial(
+                    _judge_rows,
+                    probe=probe,
+                    rows=(row,),
+                    headers=headers,
+                    probe_behaviour=name,
+                    callable="sync",
                 )
+            )
         for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
             probe = check.deployment.probe(kind, suffix) if raise_probes else None
             if probe is None:
                 if raise_probes:
                     check.not_judged(("C47",), f"probe-{kind}-{suffix} is not listed")
                 continue
-            for row in EXCEPTION_TABLE:
-                for mode in HTTP_RUN_MODES:
-                    await _judge_row(check, probe, row, mode, probe_behaviour="raise", callable=callable_kind)
+            await check.fork(
+                partial(
+                    _judge_rows,
+                    probe=probe,
+                    rows=EXCEPTION_TABLE,
+                    probe_behaviour="raise",
+                    callable=callable_kind,
+                )
+            )
         gate = check.deployment.probe(kind, "scope")
         granted = (
             check.suite.credentials(user_id=unique("contract-scoped"), scopes=(RUN_SCOPES[kind],))

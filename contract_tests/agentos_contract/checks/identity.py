@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
@@ -100,19 +101,23 @@ async def identity_matrix(check: Check) -> None:
     cells = judgeable_cells(check, CELLS)
     if cells is None:
         return
+    for cell in cells:  # one part per cell: with several workers they are sent at once
+        await check.fork(partial(_judge_row_of_matrix, cell=cell))
+
+
+async def _judge_row_of_matrix(check: Check, cell: Cell) -> None:
     prototype = check.deployment.get("agent", "probe-agent-prototype")
-    for cell in cells:
-        try:
-            for kind in KINDS:
-                probe = check.deployment.probe(kind, "echo")
-                if probe is None:
-                    continue
-                for mode in HTTP_RUN_MODES:
-                    await _judge_cell(check, cell, probe, mode)
-            if prototype is not None and not prototype.is_factory:
-                await _compare_with_prototype(check, cell, prototype)
-        except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
-            check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
+    try:
+        for kind in KINDS:
+            probe = check.deployment.probe(kind, "echo")
+            if probe is None:
+                continue
+            for mode in HTTP_RUN_MODES:
+                await _judge_cell(check, cell, probe, mode)
+        if prototype is not None and not prototype.is_factory:
+            await _compare_with_prototype(check, cell, prototype)
+    except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+        check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
 
 
 def carries_cell(cell: _TokenCell, identity: Identity) -> None:
@@ -429,10 +434,14 @@ async def identity_continue(check: Check) -> None:
             check.not_judged(("C17",), f"probe-{kind}-pause is not listed")
             continue
         for cell in cells:
-            try:
-                await _judge_continue_cell(check, cell, probe)
-            except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
-                check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
+            await check.fork(partial(_continue_part, cell=cell, probe=probe))
+
+
+async def _continue_part(check: Check, cell: ContinueCell, probe: Component) -> None:
+    try:
+        await _judge_continue_cell(check, cell, probe)
+    except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+        check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
 
 
 async def _judge_continue_cell(check: Check, cell: ContinueCell, probe: Component) -> None:
