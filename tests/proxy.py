@@ -1,5 +1,7 @@
 """A loopback HTTP/1.1 proxy in front of one server, for tests and benchmarks: it adds latency
-and misbehaves on the requests it is told to.
+and misbehaves on the requests it is told to, and can stand in for what sits in front of a
+staging deployment: TLS (a test CA's certificate, client certificates asked for), a path prefix
+the gateway strips, a header the gateway requires, or a forward proxy (absolute-form targets).
 
 Requests are parsed with h11 and forwarded with httpx, answers streamed back as they come
 (SSE included); a WebSocket upgrade is piped through as raw bytes. A :class:`Fault` matches
@@ -17,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import ssl
 import struct
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,6 +35,8 @@ FaultKind = Literal["drop", "reset", "plain-500", "empty-500", "hang", "truncate
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "proxy-connection"}
 )
+REFUSAL = b'{"detail":"gateway: missing or wrong header, or a path outside the prefix"}'
+REFUSAL_HEADERS = [("content-type", "application/json"), ("content-length", str(len(REFUSAL)))]
 PLAIN_500 = (
     b"HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 21\r\nconnection: close\r\n\r\nInternal Server Error"
@@ -63,18 +69,45 @@ class ProxyStats:
     requests: int = 0
     faults: int = 0
     upgrades: int = 0
+    refused: int = 0  # requests without the required headers, or outside the prefix
+    absolute_form: int = 0  # requests sent to it as a forward proxy
+    # Every bearer token and every value of a required header it saw (to prove none is reported).
+    secrets_seen: set[str] = field(default_factory=set)
+    arrivals: list[float] = field(default_factory=list)  # time.monotonic() of each request's head
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """What the proxy asks of a request before it forwards it."""
+
+    prefix: str = ""  # stripped from every path; requests outside it answer 404
+    required_headers: tuple[tuple[str, str], ...] = ()  # answered 401 when missing or wrong
 
 
 class Proxy:
-    def __init__(self, upstream: str, *, faults: Sequence[Fault] = (), latency_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        faults: Sequence[Fault] = (),
+        latency_s: float = 0.0,
+        gateway: Gateway | None = None,
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.faults = list(faults)
         self.latency_s = latency_s
+        self.gateway = gateway or Gateway()
         self.stats = ProxyStats()
         self._client: httpx.AsyncClient | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
-    async def serve(self, sock: socket.socket, started: threading.Event, stop: asyncio.Event) -> None:
+    async def serve(
+        self,
+        sock: socket.socket,
+        started: threading.Event,
+        stop: asyncio.Event,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         # No keep-alive upstream: a connection the upstream closes while idle would fail the next
         # request forwarded on it, and the proxy would show that as a fault it was never asked for.
         self._client = httpx.AsyncClient(
@@ -83,7 +116,7 @@ class Proxy:
             trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=0),
         )
-        server = await asyncio.start_server(self._connection, sock=sock)
+        server = await asyncio.start_server(self._connection, sock=sock, ssl=tls)
         started.set()
         try:
             await stop.wait()
@@ -95,6 +128,37 @@ class Proxy:
                 task.cancel()
             await asyncio.gather(*self._connections, return_exceptions=True)
             await self._client.aclose()
+
+    def _admit(self, request: h11.Request) -> h11.Request | None:
+        """The request as the upstream gets it (prefix stripped, absolute form made relative), or
+        None when the gateway refuses it."""
+        target = request.target.decode()
+        if target.startswith(("http://", "https://")):
+            self.stats.absolute_form += 1
+            url = httpx.URL(target)
+            target = url.raw_path.decode()
+        headers = {k.decode().lower(): v.decode() for k, v in request.headers}
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            self.stats.secrets_seen.add(auth.split(" ", 1)[1])
+        for name, value in self.gateway.required_headers:
+            self.stats.secrets_seen.add(value)
+            if headers.get(name.lower()) != value:
+                self.stats.refused += 1
+                return None
+        prefix = self.gateway.prefix.rstrip("/")
+        if prefix:
+            if (
+                target != prefix
+                and not target.startswith(prefix + "/")
+                and not target.startswith(prefix + "?")
+            ):
+                self.stats.refused += 1
+                return None
+            target = target[len(prefix) :] or "/"
+            if target.startswith("?"):
+                target = "/" + target
+        return h11.Request(method=request.method, target=target, headers=request.headers)
 
     def _fault_for(self, method: str, target: str) -> Fault | None:
         return next((f for f in self.faults if f.matches(method, target)), None)
@@ -111,6 +175,15 @@ class Proxy:
                 if request is None:
                     return
                 self.stats.requests += 1
+                self.stats.arrivals.append(time.monotonic())
+                request = self._admit(request)
+                if request is None:
+                    writer.write(conn.send(h11.Response(status_code=401, headers=REFUSAL_HEADERS)))
+                    writer.write(conn.send(h11.Data(data=REFUSAL)))
+                    writer.write(conn.send(h11.EndOfMessage()))
+                    await writer.drain()
+                    conn.start_next_cycle()
+                    continue
                 method, target = request.method.decode(), request.target.decode()
                 if any(k.lower() == b"upgrade" for k, _ in request.headers):
                     self.stats.upgrades += 1
@@ -257,24 +330,31 @@ async def _read_request(
 
 @contextmanager
 def running_proxy(
-    upstream: str, *, faults: Sequence[Fault] = (), latency_s: float = 0.0
+    upstream: str,
+    *,
+    faults: Sequence[Fault] = (),
+    latency_s: float = 0.0,
+    gateway: Gateway | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[tuple[str, Proxy]]:
-    """Yield the proxy's base URL (and the proxy, for its stats) while it runs in a thread."""
+    """Yield the proxy's base URL (prefix included; https with ``tls``) and the proxy, for its
+    stats, while it runs in a thread."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    proxy = Proxy(upstream, faults=faults, latency_s=latency_s)
+    proxy = Proxy(upstream, faults=faults, latency_s=latency_s, gateway=gateway)
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     started = threading.Event()
     thread = threading.Thread(
-        target=loop.run_until_complete, args=(proxy.serve(sock, started, stop),), daemon=True
+        target=loop.run_until_complete, args=(proxy.serve(sock, started, stop, tls),), daemon=True
     )
     thread.start()
     if not started.wait(10):
         raise RuntimeError("the proxy did not start")
+    scheme = "https" if tls is not None else "http"
     try:
-        yield f"http://127.0.0.1:{port}", proxy
+        yield f"{scheme}://127.0.0.1:{port}{proxy.gateway.prefix.rstrip('/')}", proxy
     finally:
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=10)

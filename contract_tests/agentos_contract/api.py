@@ -24,7 +24,13 @@ def make_target(
     if sum(x is not None for x in (url, app, transport)) != 1:
         raise ValueError("give exactly one of url, app or transport")
     budget = Budget(max_requests=config.max_requests, time_budget_s=config.time_budget_s)
-    common: dict[str, Any] = {"budget": budget, "request_timeout_s": config.request_timeout_s}
+    common: dict[str, Any] = {
+        "budget": budget,
+        "request_timeout_s": config.request_timeout_s,
+        "connection": config.connection,
+        "max_connections": config.workers,
+        "rate_limit": config.rate_limit,
+    }
     if url is not None:
         return Target.from_url(url, **common)
     if app is not None:

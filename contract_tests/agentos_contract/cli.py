@@ -10,9 +10,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from agentos_contract import inputs
 from agentos_contract.clauses import CLAUSES, judged_by_tests
-from agentos_contract.config import ConfigError, SuiteConfig, make_credentials
-from agentos_contract.options import add_options
+from agentos_contract.config import (
+    ConfigError,
+    Connection,
+    SuiteConfig,
+    make_credentials,
+    make_identities,
+    make_token_command,
+)
+from agentos_contract.options import ENV_HEADERS, ENV_IDENTITIES, ENV_JWT_SECRET, ENV_TOKEN, add_options
 from agentos_contract.profiles import (
     AGNO_3_1_NOT_OBSERVED,
     PROFILES,
@@ -31,13 +39,31 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
         options = argparse.Namespace(
             **{key[len(prefix) :]: value for key, value in vars(options).items() if key.startswith(prefix)}
         )
+    claim_names = ClaimNames(options.user_id_claim, options.session_id_claim, options.scopes_claim)
     minter, token = make_credentials(
-        jwt_secret=options.jwt_secret,
+        jwt_secret=inputs.secret(options.jwt_secret, options.jwt_secret_file, ENV_JWT_SECRET, "--jwt-secret"),
         jwt_private_key=options.jwt_private_key,
         jwt_algorithm=options.jwt_algorithm,
-        token=options.token,
-        claim_names=ClaimNames(options.user_id_claim, options.session_id_claim, options.scopes_claim),
+        token=inputs.secret(options.token, options.token_file, ENV_TOKEN, "--token"),
+        claim_names=claim_names,
     )
+    identities = make_identities(
+        inputs.listed(options.identity, options.identities_file, ENV_IDENTITIES, "--identities-file"),
+        claim_names,
+    )
+    connection = Connection(
+        headers=inputs.headers(
+            inputs.listed(options.header, options.header_file, ENV_HEADERS, "--header-file")
+        ),
+        ca_cert=options.ca_cert,
+        client_cert=options.client_cert,
+        client_key=options.client_key,
+        insecure=options.insecure,
+        proxy=options.proxy,
+    )
+    connection.ssl_context()  # bad TLS material stops the run here
+    for path, what in ((options.junit, "--junit"), (options.json, "--json"), (options.summary, "--summary")):
+        inputs.writable(path, what)
     if options.baseline is not None:
         load_baseline(options.baseline)  # fail before the first request, not after the run
     only = frozenset(c.strip().upper() for c in (options.clauses or "").split(",") if c.strip())
@@ -55,9 +81,18 @@ def config_from(options: argparse.Namespace, prefix: str = "") -> SuiteConfig:
         allow_runs=options.allow_runs,
         minter=minter,
         token=token,
+        identities=identities,
+        token_command=make_token_command(
+            options.token_command, claim_names, others=(minter, token, identities)
+        ),
         baseline=options.baseline,
         shrink=not options.no_shrink,
         only_clauses=only,
+        connection=connection,
+        min_judged=options.min_judged,
+        require_probes=options.require_probes,
+        workers=options.workers,
+        rate_limit=options.rate_limit,
     )
 
 
@@ -111,7 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _list_profiles()
         return EXIT_OK
     from agentos_contract.api import judge_sync, make_target
-    from agentos_contract.report import render_text, write_json, write_junit
+    from agentos_contract.redaction import Redactor
+    from agentos_contract.report import (
+        render_text,
+        write_aborted_summary,
+        write_json,
+        write_junit,
+        write_summary,
+    )
     from agentos_contract.runner import SuiteAborted
 
     try:
@@ -121,20 +163,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"agentos-contract: cannot run: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
+    redact = Redactor.for_config(config)
+    if config.connection.insecure:
+        print(
+            "agentos-contract: warning: --insecure: the deployment's TLS certificate is not verified",
+            file=sys.stderr,
+        )
+
     def progress(message: str) -> None:
         if not options.quiet:
-            print(message, file=sys.stderr, flush=True)
+            print(redact.text(message), file=sys.stderr, flush=True)
 
     try:
         result = judge_sync(target, config, progress)
     except SuiteAborted as exc:
-        print(f"agentos-contract: cannot run: {exc}", file=sys.stderr)
+        reason = redact.text(str(exc))
+        print(f"agentos-contract: cannot run: {reason}", file=sys.stderr)
+        if options.summary is not None:
+            write_aborted_summary(options.summary, options.url, reason)
         return EXIT_CANNOT_RUN
     print(render_text(result))
     if options.json is not None:
         write_json(result, options.json)
     if options.junit is not None:
         write_junit(result, options.junit)
+    if options.summary is not None:
+        write_summary(result, options.summary)
+    for reason in result.gate_failures:
+        print(f"agentos-contract: {reason}", file=sys.stderr)
     return result.exit_code
 
 

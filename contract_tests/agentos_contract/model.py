@@ -32,6 +32,9 @@ class Exchange:
     ws_sent: tuple[str, ...] = ()
     ws_received: tuple[str, ...] = ()
     error: str | None = None
+    # The bearer token is never kept: headers and frames hold ``${AGENTOS_CONTRACT_TOKEN}`` instead,
+    # and this says which claims (JSON) a token must carry to replay the exchange.
+    token_claims: str | None = None
 
     @property
     def is_websocket(self) -> bool:

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from agentos_contract.runner import RunResult
 
 PREFIX = "agentos-"
+MARKER = "agentos_contract"
 _RESULT_KEY = pytest.StashKey["RunResult | str"]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}: an item of the AgentOS contract suite (select them with -m {MARKER})"
+    )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,7 +63,7 @@ def _run_suite(config: pytest.Config) -> RunResult | str:
     from agentos_contract.cli import config_from
     from agentos_contract.config import ConfigError
     from agentos_contract.profiles import ProfileError
-    from agentos_contract.report import write_json, write_junit
+    from agentos_contract.report import write_json, write_junit, write_summary
     from agentos_contract.runner import SuiteAborted
 
     outcome: RunResult | str
@@ -71,6 +78,8 @@ def _run_suite(config: pytest.Config) -> RunResult | str:
             write_json(outcome, config.option.agentos_json)
         if config.option.agentos_junit is not None:
             write_junit(outcome, config.option.agentos_junit)
+        if config.option.agentos_summary is not None:
+            write_summary(outcome, config.option.agentos_summary)
     config.stash[_RESULT_KEY] = outcome
     return outcome
 
@@ -79,7 +88,34 @@ class ContractCollector(pytest.Collector):
     def collect(self) -> list[pytest.Item]:
         from agentos_contract.clauses import CLAUSES
 
-        return [ClauseItem.from_parent(self, name=f"{c.id} {c.title}", clause_id=c.id) for c in CLAUSES]
+        items: list[pytest.Item] = [
+            ClauseItem.from_parent(self, name=f"{c.id} {c.title}", clause_id=c.id) for c in CLAUSES
+        ]
+        items.append(
+            GateItem.from_parent(self, name="judged enough (--agentos-min-judged, --agentos-require-probes)")
+        )
+        for item in items:
+            item.add_marker(MARKER)
+        return items
+
+
+class GateItem(pytest.Item):
+    """Fails when the run violated nothing but judged too little for the gates it was given."""
+
+    def runtest(self) -> None:
+        outcome = _run_suite(self.config)
+        if isinstance(outcome, str):
+            raise ContractViolation(outcome)
+        if outcome.gate_failures:
+            raise ContractViolation("\n".join(outcome.gate_failures))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ContractViolation):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "agentos-contract", None, self.name
 
 
 class ClauseItem(pytest.Item):

@@ -9,6 +9,7 @@ from typing import Any
 
 from agentos_contract.curl import render_curl
 from agentos_contract.model import Observation, Verdict
+from agentos_contract.redaction import Redactor
 from agentos_contract.runner import RunResult
 from agentos_contract.verdicts import ClauseResult
 
@@ -26,7 +27,23 @@ def _rerun_hint(result: RunResult) -> str:
     return f"--seed {config.seed} --max-examples {config.max_examples} --profile {config.profile}"
 
 
+_REDACTORS: dict[int, Redactor] = {}
+
+
+def redactor(result: RunResult) -> Redactor:
+    """The run's redactor (every report passes through it: no secret, no usable token)."""
+    key = id(result.config)
+    if key not in _REDACTORS:
+        _REDACTORS.clear()
+        _REDACTORS[key] = Redactor.for_config(result.config)
+    return _REDACTORS[key]
+
+
 def describe_observation(observation: Observation, result: RunResult, indent: str = "    ") -> list[str]:
+    return [redactor(result).text(line) for line in _describe_observation(observation, result, indent)]
+
+
+def _describe_observation(observation: Observation, result: RunResult, indent: str) -> list[str]:
     lines = [
         f"{indent}check:    {observation.check}",
         f"{indent}expected: {observation.expected}",
@@ -52,6 +69,10 @@ def _header(clause_result: ClauseResult) -> str:
 
 
 def render_text(result: RunResult) -> str:
+    return redactor(result).text(_render_text(result))
+
+
+def _render_text(result: RunResult) -> str:
     config = result.config
     lines = [
         f"AgentOS contract suite: {result.target}",
@@ -104,6 +125,9 @@ def render_text(result: RunResult) -> str:
     if result.crashed_checks:
         lines += ["", "Checks that crashed (a suite problem, not a verdict)", "=" * 50]
         lines += [f"  {text}" for text in result.crashed_checks]
+    if result.gate_failures:
+        lines += ["", "Judged too little (exit 1)", "=" * 26]
+        lines += [f"  {text}" for text in result.gate_failures]
     lines += [
         "",
         f"{result.count(Verdict.HOLDS)} hold, {result.count(Verdict.VIOLATED)} violated, "
@@ -135,6 +159,11 @@ def _observation_json(observation: Observation) -> dict[str, Any]:
 
 
 def to_json(result: RunResult) -> dict[str, Any]:
+    document: dict[str, Any] = redactor(result).data(_to_json(result))
+    return document
+
+
+def _to_json(result: RunResult) -> dict[str, Any]:
     return {
         "target": result.target,
         "profile": result.profile.name,
@@ -146,6 +175,8 @@ def to_json(result: RunResult) -> dict[str, Any]:
         "elapsed_s": round(result.elapsed_s, 3),
         "exit_code": result.exit_code,
         "crashed_checks": result.crashed_checks,
+        "judged": result.judged,
+        "gate_failures": result.gate_failures,
         "stopped_early": result.stopped_early,
         "clauses": [
             {
@@ -215,4 +246,67 @@ def write_junit(result: RunResult, path: Path) -> None:
             ET.SubElement(case, "system-out").text = "\n".join(
                 f"accepted deviation {d.deviation.id}: {d.deviation.reason}" for d in item.deviations
             )
-    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+    ET.indent(suite)
+    xml = ET.tostring(suite, encoding="unicode", xml_declaration=True)
+    path.write_text(redactor(result).text(xml) + "\n", encoding="utf-8")
+
+
+_ICON = {Verdict.HOLDS: "✅", Verdict.VIOLATED: "❌", Verdict.DEVIATION: "⚠️", Verdict.NOT_JUDGED: "➖"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_summary(result: RunResult) -> str:
+    """A Markdown summary for CI job pages (GitHub's step summary format)."""
+    outcome = {0: "✅ holds", 1: "❌ fails", 2: "⚠️ could not run"}[result.exit_code]
+    lines = [
+        f"## AgentOS contract suite: {outcome}",
+        "",
+        f"`{result.target}`, profile `{result.profile.name}`, seed {result.config.seed}: "
+        f"**{result.count(Verdict.HOLDS)}** hold, **{result.count(Verdict.VIOLATED)}** violated, "
+        f"**{result.count(Verdict.DEVIATION)}** accepted deviations, "
+        f"**{result.count(Verdict.NOT_JUDGED)}** not judged; {result.requests} requests in "
+        f"{result.elapsed_s:.1f} s.",
+        "",
+        "| what the deployment enforces | |",
+        "| --- | --- |",
+        *(
+            f"| {_cell(line.split(': ', 1)[0])} | {_cell(line.split(': ', 1)[1])} |"
+            for line in result.posture.lines()
+        ),
+        "",
+    ]
+    if result.gate_failures:
+        lines += ["**Judged too little:**", *(f"- {_cell(text)}" for text in result.gate_failures), ""]
+    if result.crashed_checks:
+        lines += ["**Checks that crashed:**", *(f"- {_cell(text)}" for text in result.crashed_checks), ""]
+    shown = [r for r in result.results if r.verdict is not Verdict.HOLDS]
+    if shown:
+        lines += ["| clause | verdict | | why |", "| --- | --- | --- | --- |"]
+        for item in shown:
+            if item.violations:
+                why = f"expected {item.violations[0].expected}; observed {item.violations[0].observed}"
+            elif item.deviations:
+                why = "; ".join(sorted({d.deviation.id for d in item.deviations}))
+            else:
+                why = "; ".join(item.reasons)
+            lines.append(
+                f"| {item.clause.id} | {_ICON[item.verdict]} {item.verdict.value} | "
+                f"{_cell(item.clause.title)} | {_cell(why[:300])} |"
+            )
+        lines.append("")
+    lines.append("Full report: the job's log (and `--json`/`--junit` when given).")
+    return redactor(result).text("\n".join(lines)) + "\n"
+
+
+def write_summary(result: RunResult, path: Path) -> None:
+    """Appended, as CI step summaries are."""
+    with path.open("a", encoding="utf-8") as out:
+        out.write(render_summary(result))
+
+
+def write_aborted_summary(path: Path, target: str, reason: str) -> None:
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f"## AgentOS contract suite: ⚠️ could not run\n\n`{target}`: {_cell(reason)}\n")

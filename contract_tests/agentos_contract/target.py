@@ -28,8 +28,10 @@ from typing import Any, Protocol
 import anyio
 import httpx
 import httpx_ws
+import jwt
 
 from agentos_contract import asgi_ws
+from agentos_contract.config import Connection
 from agentos_contract.model import Exchange
 
 MAX_BODY_BYTES = 1 << 20
@@ -38,6 +40,26 @@ LIVENESS_PATH = "/health"
 # Waits before each liveness attempt after a request got no answer: a deployment that answers
 # none of them (several consecutive connection failures over ~3.5 s) is unreachable.
 LIVENESS_WAITS_S = (0.0, 0.5, 1.0, 2.0)
+
+
+class RequestPace:
+    """``--rate-limit``: request starts at least 1/rate seconds apart, whatever the workers."""
+
+    def __init__(self, rate: float | None) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock: anyio.Lock | None = None
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        if self._lock is None:  # made on the loop that uses it
+            self._lock = anyio.Lock()
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+        await anyio.sleep(start - now)
 
 
 class BudgetExhausted(Exception):
@@ -108,6 +130,40 @@ class Answer:
 NOT_JSON = _NOT_JSON
 
 FormFields = Sequence[tuple[str, str]]
+
+
+TOKEN_VARIABLE = "AGENTOS_CONTRACT_TOKEN"
+TOKEN_PLACEHOLDER = "${" + TOKEN_VARIABLE + "}"
+
+
+def header_variable(name: str) -> str:
+    """The environment variable a replay reads a gateway header's value from."""
+    return "AGENTOS_CONTRACT_HEADER_" + "".join(c if c.isalnum() else "_" for c in name.upper())
+
+
+def _claims_of(token: str) -> str:
+    try:
+        payload = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return json.dumps({"token": "not a JWT"})
+    shown = {k: v for k, v in payload.items() if k not in ("exp", "iat", "nbf")}
+    return json.dumps(shown, sort_keys=True)
+
+
+def recorded_headers(
+    headers: Mapping[str, str], gateway: Sequence[tuple[str, str]]
+) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """Headers as an exchange keeps them: no token and no gateway secret, only where to put them."""
+    kept: list[tuple[str, str]] = [(name, f"${{{header_variable(name)}}}") for name, _ in gateway]
+    claims = None
+    for name, value in headers.items():
+        scheme, _, token = value.partition(" ")
+        if name.lower() == "authorization" and scheme.lower() == "bearer" and token:
+            kept.append((name, f"{scheme} {TOKEN_PLACEHOLDER}"))
+            claims = _claims_of(token)
+        else:
+            kept.append((name, value))
+    return tuple(kept), claims
 
 
 def _failure_text(exc: httpx.TransportError, timeout_s: float) -> str:
@@ -241,10 +297,16 @@ class WebSocketConversation:
         self.url = url
         self.sent: list[str] = []
         self.received: list[str] = []
+        self.token_claims: str | None = None
 
     async def send_json(self, message: Mapping[str, Any]) -> None:
         text = json.dumps(message)
-        self.sent.append(text)
+        token = message.get("token")
+        if isinstance(token, str) and token:
+            self.token_claims = _claims_of(token)
+            self.sent.append(json.dumps({**message, "token": TOKEN_PLACEHOLDER}))
+        else:
+            self.sent.append(text)
         await self._channel.send_text(text)
 
     async def receive_text(self, wait_s: float) -> str | None:
@@ -262,6 +324,7 @@ class WebSocketConversation:
             url=self.url,
             ws_sent=tuple(self.sent),
             ws_received=tuple(_shown(text) for text in self.received),
+            token_claims=self.token_claims,
         )
 
 
@@ -290,8 +353,14 @@ class Target:
         app: Any = None,
         budget: Budget | None = None,
         request_timeout_s: float = 30.0,
+        connection: Connection | None = None,
+        max_connections: int = 8,
+        rate_limit: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.connection = connection or Connection()
+        self._max_connections = max(1, max_connections)
+        self._pace = RequestPace(rate_limit)
         self._transport = transport
         self._app = app
         self.budget = budget or Budget(max_requests=20_000, time_budget_s=600.0)
@@ -333,16 +402,23 @@ class Target:
                 # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
                 # and delayed ACKs stall every request with a body by ~40 ms.
                 transport = httpx.AsyncHTTPTransport(
-                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)], trust_env=False
+                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                    trust_env=False,
+                    verify=self.connection.ssl_context(),
+                    proxy=self.connection.proxy,
                 )
             self._client = await stack.enter_async_context(
                 httpx.AsyncClient(
                     base_url=self.base_url,
+                    # Gateway headers go on every request, the WebSocket handshake included.
+                    headers=list(self.connection.headers),
                     transport=transport,
                     follow_redirects=False,
                     trust_env=False,
                     timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
-                    limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+                    limits=httpx.Limits(
+                        max_connections=self._max_connections, max_keepalive_connections=self._max_connections
+                    ),
                 )
             )
         except BaseException:
@@ -378,13 +454,16 @@ class Target:
         if not path.startswith("/"):
             raise ValueError(f"paths are relative to the target's base URL: {path!r}")
         self.budget.spend()
+        await self._pace.wait()
         sent_headers = dict(headers or {})
         files = [(name, (None, value)) for name, value in form] if form is not None else None
+        kept, claims = recorded_headers(sent_headers, self.connection.headers)
         exchange = Exchange(
             method=method,
             url=self.url_of(path, params),
-            headers=tuple(sent_headers.items()),
+            headers=kept,
             form=tuple(form) if form is not None else None,
+            token_claims=claims,
         )
         status, content_type = 0, ""
         failure: str | None = None
@@ -410,6 +489,7 @@ class Target:
             response_content_type=content_type or None,
             response_text=_shown(text),
             error=failure,
+            token_claims=exchange.token_claims,
         )
         if failure is not None:
             await self._ensure_answering(f"{method} {exchange.url}: {failure}")
@@ -422,6 +502,7 @@ class Target:
         for wait_s in LIVENESS_WAITS_S:
             await anyio.sleep(wait_s)
             self.budget.spend()
+            await self._pace.wait()
             try:
                 async with self.client.stream("GET", LIVENESS_PATH) as response:
                     await response.aread()
@@ -438,6 +519,7 @@ class Target:
         if not self.supports_websocket:
             raise WebSocketRejected(self.url_of(path), None, "the target's transport cannot carry WebSockets")
         self.budget.spend()
+        await self._pace.wait()
         url = self.url_of(path)
         if self._app is not None:
             try:

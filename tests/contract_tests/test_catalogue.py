@@ -123,7 +123,7 @@ def test_recording_an_undeclared_clause_or_mode_is_an_error() -> None:
     with pytest.raises(UndeclaredClause, match="C01"):
         check.not_judged(("C01",), "why")
     check.not_judged_mine(("C01", "C29"), "why")  # a shared helper's reasons: only the declared clause
-    assert [item.clauses for item in check.suite.not_judged] == [("C29",)]
+    assert [item.clauses for item in check.not_judged_items] == [("C29",)]
     runs = Check(_suite(), "exception-table")
     runs.record("C41", True, "e", "o", mode="websocket")
     with pytest.raises(UndeclaredClause, match="run mode 'websocket'"):

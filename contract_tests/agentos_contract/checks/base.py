@@ -19,11 +19,11 @@ from agentos_contract.judgements import Judgement
 from agentos_contract.judgements import describe as describe
 from agentos_contract.model import Exchange, NotJudged, Observation
 from agentos_contract.posture import Posture
-from agentos_contract.properties import PropertyOutcome, derive_seed, run_property
+from agentos_contract.properties import derive_seed, run_property
 from agentos_contract.spec import RUN_SCOPES, Kind, collection
 from agentos_contract.spec import id_key as id_key
 from agentos_contract.target import NOT_JSON, Answer, Target
-from agentos_contract.tokens import bearer
+from agentos_contract.tokens import CannotIssue, bearer
 
 T = TypeVar("T")
 
@@ -64,10 +64,15 @@ class Suite:
     # shows this user its own runs.
     caller_user: str = field(default_factory=lambda: unique("agentos-contract"))
     posture: Posture = field(default_factory=Posture)
+    # With several workers: starts a property's run beside the check that asked for it (the runner
+    # sets it; None runs each property where it is asked for, in today's order).
+    spawn: Callable[[Check, Callable[[], Awaitable[None]]], None] | None = None
 
     @property
     def can_mint(self) -> bool:
-        return self.config.minter is not None
+        """Whether the suite can get tokens for the identities it chooses (a key, identity tokens
+        or a token command), rather than one static token or none."""
+        return self.config.issuer is not None
 
     def credentials(
         self,
@@ -77,24 +82,35 @@ class Suite:
         scopes: Iterable[str] = (),
         extra: Mapping[str, Any] | None = None,
     ) -> tuple[dict[str, str], Identity]:
-        """Headers carrying a token with this identity (minted), or the best the run can do:
-        the static ``--token`` (whatever it carries), or no token at all. Minted tokens also carry
-        the scopes an RBAC deployment asks of every request (none elsewhere)."""
-        if self.config.minter is not None:
+        """Headers carrying a token for this identity, or the best the run can do: the static
+        ``--token`` (whatever it carries), or no token at all. The Identity is what the token
+        really carries (given identity tokens cannot carry a chosen user id): judge by it.
+
+        Minted tokens also carry the scopes an RBAC deployment asks of every request (none
+        elsewhere). Raises CannotIssue when the run has no token for this (the check is then not
+        judged, with that reason)."""
+        issuer = self.config.issuer
+        if issuer is not None:
             scopes = tuple(dict.fromkeys((*scopes, *self.posture.caller_scopes)))
-            token = self.config.minter.mint(
-                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
+            issued = issuer.issue(user_id=user_id, session_id=session_id, scopes=scopes, extra=extra)
+            names = issuer.claim_names
+            claims = issued.claims
+            return bearer(issued.token), Identity(
+                names.user(claims), names.session(claims), names.scope_set(claims), claims
             )
-            claims = self.config.minter.claims(
-                user_id=user_id, session_id=session_id, scopes=scopes, extra=extra
-            )
-            return bearer(token), Identity(user_id, session_id, frozenset(scopes), claims)
         if self.config.token is not None:
             static = self.config.token
             return bearer(static.token), Identity(
                 static.user_id, static.session_id, static.scopes, static.claims()
             )
         return {}, Identity()
+
+    def distinct_users(self, count: int, prefix: str) -> list[str]:
+        """User ids whose tokens name ``count`` different users (raises CannotIssue)."""
+        issuer = self.config.issuer
+        if issuer is None:
+            raise CannotIssue("the suite cannot choose identities (no key, --identity or --token-command)")
+        return issuer.distinct_users(count, prefix)
 
     def caller(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
         """Headers for an ordinary request: a token with the run's own user and ``scopes``, the
@@ -107,11 +123,18 @@ class Suite:
 
 class Check:
     """A notebook bound to one check name, which may record only the clauses that check declared
-    (``checks.registry``); ``clauses`` overrides the registry (for helpers such as the posture)."""
+    (``checks.registry``); ``clauses`` overrides the registry (for helpers such as the posture).
+
+    Observations are kept per check (and per property or part the check starts), and merged in the
+    registry's order once every check is done, so the report is the same whatever the number of
+    workers and whatever order their requests finished in."""
 
     def __init__(self, suite: Suite, name: str, clauses: Iterable[str] | None = None) -> None:
         self.suite = suite
         self.name = name
+        self.observations: list[Observation] = []
+        self.not_judged_items: list[NotJudged] = []
+        self.children: list[Check] = []  # one per property or part, in the order they were started
         if clauses is None:
             from agentos_contract.checks.registry import registered
 
@@ -135,6 +158,11 @@ class Check:
                     f"check {self.name!r} judged {clause} in run mode {mode!r}, which the catalogue "
                     f"does not list for it ({', '.join(modes) or 'no run mode'})"
                 )
+
+    def _child(self) -> Check:
+        child = Check(self.suite, self.name, self.declared)
+        self.children.append(child)
+        return child
 
     @property
     def target(self) -> Target:
@@ -167,7 +195,7 @@ class Check:
         exchange: Exchange | None = None,
         **facts: Any,
     ) -> bool:
-        self.suite.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
+        self.observations.append(self.observe(clause, passed, expected, observed, exchange, **facts))
         return passed
 
     def record_all(
@@ -204,13 +232,22 @@ class Check:
         clauses = tuple(clauses)
         for clause in clauses:
             self._declared(clause, {})
-        self.suite.not_judged.append(NotJudged(self.name, clauses, reason))
+        self.not_judged_items.append(NotJudged(self.name, clauses, reason))
 
     def not_judged_mine(self, clauses: Iterable[str], reason: str) -> None:
         """:meth:`not_judged` for the ``clauses`` this check declared (helpers shared by checks)."""
         mine = tuple(clause for clause in clauses if clause in self.declared)
         if mine:
             self.not_judged(mine, reason)
+
+    def merged(self) -> tuple[list[Observation], list[NotJudged]]:
+        """This check's observations and reasons, then its children's in the order started."""
+        observations, reasons = list(self.observations), list(self.not_judged_items)
+        for child in self.children:
+            more, more_reasons = child.merged()
+            observations += more
+            reasons += more_reasons
+        return observations, reasons
 
     async def prop(
         self,
@@ -219,24 +256,42 @@ class Check:
         body: Callable[[T], Awaitable[list[Observation]]],
         max_examples: int | None = None,
         shrink: bool = True,
-    ) -> PropertyOutcome:
+    ) -> None:
+        """Run a Hypothesis property over ``body``. With several workers it runs beside the rest
+        of the check (the check goes on at once); its observations keep their place all the same."""
+        child = self._child()
         config = self.suite.config
         property_name = f"{self.name}:{name}"
-        outcome = await run_property(
-            property_name,
-            strategy,
-            body,
-            max_examples=max_examples or config.max_examples,
-            seed_value=derive_seed(config.seed, property_name),
-            shrink=config.shrink and shrink,
-        )
-        self.suite.observations.extend(outcome.passes.values())
-        if outcome.failure is not None:
-            self.suite.observations.append(outcome.failure)
-        self.suite.progress(
-            f"  {self.name}:{name}: {outcome.examples} examples" + (" -> FAILED" if outcome.failure else "")
-        )
-        return outcome
+
+        async def run() -> None:
+            outcome = await run_property(
+                property_name,
+                strategy,
+                body,
+                max_examples=max_examples or config.max_examples,
+                seed_value=derive_seed(config.seed, property_name),
+                shrink=config.shrink and shrink,
+            )
+            child.observations.extend(outcome.passes.values())
+            if outcome.failure is not None:
+                child.observations.append(outcome.failure)
+            self.suite.progress(
+                f"  {property_name}: {outcome.examples} examples" + (" -> FAILED" if outcome.failure else "")
+            )
+
+        if self.suite.spawn is None:
+            await run()
+        else:
+            self.suite.spawn(child, run)
+
+    async def fork(self, part: Callable[[Check], Awaitable[None]]) -> None:
+        """Run an independent part of this check (one component, one kind) beside the rest when
+        there are several workers; what it records keeps its place in the report either way."""
+        child = self._child()
+        if self.suite.spawn is None:
+            await part(child)
+        else:
+            self.suite.spawn(child, lambda: part(child))
 
     # -- requests --------------------------------------------------------------------------
 

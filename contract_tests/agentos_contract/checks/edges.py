@@ -9,6 +9,8 @@ first one that runs anyway.
 
 from __future__ import annotations
 
+from functools import partial
+
 from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, echo_of, unique
 from agentos_contract.checks.blackbox import MAX_NON_PROBE_FACTORIES
 from agentos_contract.checks.errors import CLOSE
@@ -46,11 +48,12 @@ async def edge_corpus(check: Check) -> None:
         check.not_judged(
             ("C30", "C32", "C34", "C35", "C37"), "the deployment has no probes: only refusals are sent"
         )
+    # One part per factory: with several workers they are sent at once (the report keeps this order).
     for probe, schema in probes:
-        await _send(check, probe, probe_corpus(schema), stop_when_run=False)
+        await check.fork(partial(_send, component=probe, entries=probe_corpus(schema), stop_when_run=False))
     for component in others:
         entries = common_refusals() + schema_refusals(component.factory_input_schema)
-        await _send(check, component, entries, stop_when_run=True)
+        await check.fork(partial(_send, component=component, entries=entries, stop_when_run=True))
 
 
 async def _send(

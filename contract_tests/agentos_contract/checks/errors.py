@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from agentos_contract.checks.base import OMIT, TRACE_HEADER, Check, describe, unique
@@ -24,8 +25,16 @@ from agentos_contract.spec import (
 CLOSE = {"Connection": "close"}
 
 
-async def _judge_row(check: Check, probe: Component, row: ExceptionRow, mode: RunMode, **facts: Any) -> None:
-    headers, _ = check.suite.caller()
+async def _judge_row(
+    check: Check,
+    probe: Component,
+    row: ExceptionRow,
+    mode: RunMode,
+    headers: dict[str, str] | None = None,
+    **facts: Any,
+) -> None:
+    if headers is None:
+        headers, _ = check.suite.caller()
     raised = facts.get("raised", row.raised)
     factory_input = {"raise": raised} if facts.get("probe_behaviour") == "raise" else OMIT
     answer = await check.run(
@@ -46,6 +55,19 @@ async def _judge_row(check: Check, probe: Component, row: ExceptionRow, mode: Ru
     )
 
 
+async def _judge_rows(
+    check: Check,
+    probe: Component,
+    rows: tuple[ExceptionRow, ...],
+    headers: dict[str, str] | None = None,
+    **facts: Any,
+) -> None:
+    """One probe's rows in every HTTP run mode: a part of the check that runs beside the others."""
+    for row in rows:
+        for mode in HTTP_RUN_MODES:
+            await _judge_row(check, probe, row, mode, headers=headers, **facts)
+
+
 @register(
     "exception-table",
     clauses=("C38", "C39", "C40", "C41", "C47", "H02", "H04"),
@@ -63,21 +85,53 @@ async def exception_table(check: Check) -> None:
             if probe is None:
                 check.not_judged((row.clause,), f"probe-{kind}-{name} is not listed")
                 continue
-            for mode in HTTP_RUN_MODES:
-                await _judge_row(check, probe, row, mode, probe_behaviour=name, callable="sync")
+            headers: dict[str, str] | None = None
+            if name == "scope":
+                # A user without scopes of its own (the run's own user may hold every scope when
+                # the tokens are given, not minted).
+                headers, identity = (
+                    check.suite.credentials(user_id=unique("contract-unscoped"))
+                    if check.suite.can_mint
+                    else check.suite.caller()
+                )
+                if RUN_SCOPES[kind] in identity.scopes:
+                    # A given token (--token, --identity) may carry the scope: the 403 cannot be seen
+                    # with it; the scope-granted case below judges this token.
+                    check.not_judged((row.clause,), f"the caller's token carries {RUN_SCOPES[kind]}")
+                    continue
+            await check.fork(
+                partial(
+                    _judge_rows,
+                    probe=probe,
+                    rows=(row,),
+                    headers=headers,
+                    probe_behaviour=name,
+                    callable="sync",
+                )
+            )
         for suffix, callable_kind in (("raise", "sync"), ("raise-async", "async")):
             probe = check.deployment.probe(kind, suffix) if raise_probes else None
             if probe is None:
                 if raise_probes:
                     check.not_judged(("C47",), f"probe-{kind}-{suffix} is not listed")
                 continue
-            for row in EXCEPTION_TABLE:
-                for mode in HTTP_RUN_MODES:
-                    await _judge_row(check, probe, row, mode, probe_behaviour="raise", callable=callable_kind)
+            await check.fork(
+                partial(
+                    _judge_rows,
+                    probe=probe,
+                    rows=EXCEPTION_TABLE,
+                    probe_behaviour="raise",
+                    callable=callable_kind,
+                )
+            )
         gate = check.deployment.probe(kind, "scope")
-        if gate is not None and (check.suite.can_mint or RUN_SCOPES[kind] in check.suite.caller()[1].scopes):
-            headers, _ = check.suite.caller((RUN_SCOPES[kind],))
-            answer = await check.run(gate, headers=headers)
+        granted = (
+            check.suite.credentials(user_id=unique("contract-scoped"), scopes=(RUN_SCOPES[kind],))
+            if check.suite.can_mint
+            else check.suite.caller()
+        )
+        if gate is not None and RUN_SCOPES[kind] in granted[1].scopes:
+            answer = await check.run(gate, headers=granted[0])
             check.record(
                 "C38",
                 answer.status == 200,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, Identity, describe, echo_of, unique
@@ -24,6 +25,7 @@ from agentos_contract.spec import (
     expected_identity,
 )
 from agentos_contract.target import Answer
+from agentos_contract.tokens import CannotIssue
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,13 @@ async def identity_matrix(check: Check) -> None:
     cells = judgeable_cells(check, CELLS)
     if cells is None:
         return
+    for cell in cells:  # one part per cell: with several workers they are sent at once
+        await check.fork(partial(_judge_row_of_matrix, cell=cell))
+
+
+async def _judge_row_of_matrix(check: Check, cell: Cell) -> None:
     prototype = check.deployment.get("agent", "probe-agent-prototype")
-    for cell in cells:
+    try:
         for kind in KINDS:
             probe = check.deployment.probe(kind, "echo")
             if probe is None:
@@ -109,6 +116,29 @@ async def identity_matrix(check: Check) -> None:
                 await _judge_cell(check, cell, probe, mode)
         if prototype is not None and not prototype.is_factory:
             await _compare_with_prototype(check, cell, prototype)
+    except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+        check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
+
+
+def carries_cell(cell: _TokenCell, identity: Identity) -> None:
+    """Raise CannotIssue when the token got is not the cell's: a given identity token carries the
+    claims its provider put in it, and a row whose expectation rests on a verified session (or user)
+    cannot be judged with a token that has none."""
+    missing = [
+        claim
+        for claim, wanted, carried in (
+            ("user", cell.token_user, bool(identity.user_id)),
+            ("session", cell.token_session, bool(identity.session_id)),
+        )
+        if wanted and not carried
+    ]
+    if missing:
+        raise CannotIssue(f"no given token carries a verified {' and '.join(missing)} claim")
+
+
+def cell_clauses(cell: _TokenCell) -> tuple[str, ...]:
+    verified = ("C17", "C18") if cell.token_user or cell.token_session else ()
+    return (*verified, "C19", "C20", "C21")
 
 
 def cell_values(check: Check, cell: Cell) -> tuple[dict[str, str], Identity, str | None, str | None]:
@@ -404,7 +434,14 @@ async def identity_continue(check: Check) -> None:
             check.not_judged(("C17",), f"probe-{kind}-pause is not listed")
             continue
         for cell in cells:
-            await _judge_continue_cell(check, cell, probe)
+            await check.fork(partial(_continue_part, cell=cell, probe=probe))
+
+
+async def _continue_part(check: Check, cell: ContinueCell, probe: Component) -> None:
+    try:
+        await _judge_continue_cell(check, cell, probe)
+    except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+        check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
 
 
 async def _judge_continue_cell(check: Check, cell: ContinueCell, probe: Component) -> None:
@@ -413,6 +450,7 @@ async def _judge_continue_cell(check: Check, cell: ContinueCell, probe: Componen
     headers, identity = check.suite.credentials(
         user_id=token_user, session_id=token_session, scopes=ALL_SCOPES
     )
+    carries_cell(cell, identity)
     started_user = unique("form-user") if cell.form_user == "started" else None
     facts = {"cell": cell.name, "kind": probe.kind, "route": "continue"}
     session = unique("contract-sess")

@@ -8,6 +8,7 @@ from agentos_contract.checks.base import Check, describe, echo_of, unique
 from agentos_contract.discovery import SCOPES
 from agentos_contract.posture import REFUSALS, Finding, Posture
 from agentos_contract.target import Answer
+from agentos_contract.tokens import CannotIssue
 
 
 def _refusal(answer: Answer, what: str) -> Finding:
@@ -37,7 +38,11 @@ async def find_posture(check: Check, posture: Posture) -> Posture:
     scopes = tuple(SCOPES.values())
     findings: dict[str, Finding] = {}
     for name, user in (("no_user_tokens", None), ("empty_user_tokens", "")):
-        headers, _ = suite.credentials(user_id=user, scopes=scopes)
+        try:
+            headers, _ = suite.credentials(user_id=user, scopes=scopes)
+        except CannotIssue as exc:
+            findings[name] = Finding("unknown", str(exc))
+            continue
         answer = await check.run(echo, headers=headers)
         label = "a run with a token without a user" if user is None else "a run with a token whose user is ''"
         findings[name] = _refusal(answer, label)
@@ -54,13 +59,17 @@ async def _isolation(check: Check, scopes: tuple[str, ...]) -> Finding:
     """One user's run read back by another user: 404 means isolation, 200 means none."""
     echo = check.deployment.probe("agent", "echo")
     assert echo is not None
-    owner, _ = check.suite.credentials(user_id=unique("contract-owner"), scopes=scopes)
+    try:
+        owner_id, other_id = check.suite.distinct_users(2, "contract-posture")
+    except CannotIssue as exc:
+        return Finding("unknown", str(exc))
+    owner, _ = check.suite.credentials(user_id=owner_id, scopes=scopes)
     session = unique("contract-sess")
     started = await check.run(echo, session_id=session, headers=owner)
     body = started.json()
     if started.status != 200 or not isinstance(body, dict) or not isinstance(body.get("run_id"), str):
         return Finding("unknown", f"the owner's run did not start: {describe(started)[:160]}")
-    other, _ = check.suite.credentials(user_id=unique("contract-other"), scopes=scopes)
+    other, _ = check.suite.credentials(user_id=other_id, scopes=scopes)
     path = f"{echo.path}/runs/{body['run_id']}"
     answer = await check.target.request("GET", path, params={"session_id": session}, headers=other)
     if answer.status == 404:

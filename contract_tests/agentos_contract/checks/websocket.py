@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentos_contract.checks.base import ALL_SCOPES, Check, unique
-from agentos_contract.checks.identity import CELLS, cell_values, judgeable_cells, refused_without_user
+from agentos_contract.checks.identity import (
+    CELLS,
+    cell_clauses,
+    cell_values,
+    judgeable_cells,
+    refused_without_user,
+)
 from agentos_contract.checks.lifecycle import confirmed, pause
 from agentos_contract.checks.registry import check as register
 from agentos_contract.echo import Echo, parse_echo
@@ -26,6 +32,7 @@ from agentos_contract.posture import REFUSALS
 from agentos_contract.spec import BEHAVIOUR_ROWS, EXCEPTION_TABLE, ExceptionRow
 from agentos_contract.sse import COMPLETION_EVENTS, parse_sse
 from agentos_contract.target import WebSocketConversation, WebSocketRejected
+from agentos_contract.tokens import CannotIssue
 
 FRAME_TIMEOUT_S = 10.0
 MAX_FRAMES = 200
@@ -268,8 +275,19 @@ async def ws_errors(check: Check) -> None:
         probe = check.deployment.probe("workflow", name)
         if probe is None:
             continue
-        scopes = () if name == "scope" else ALL_SCOPES
-        headers, _ = check.suite.caller(scopes)
+        if name == "scope":
+            # A user without the run scope (the run's own user may hold every scope when tokens are
+            # given, not minted).
+            headers, identity = (
+                check.suite.credentials(user_id=unique("contract-unscoped"))
+                if check.suite.can_mint
+                else check.suite.caller()
+            )
+            if "workflows:run" in identity.scopes:
+                check.not_judged((row.clause,), "no token without the workflows:run scope to send")
+                continue
+        else:
+            headers, _ = check.suite.caller(ALL_SCOPES)
         result = await ws_start(check, probe.id, headers)
         _record_frame(check, result, row, probe.id, probe_behaviour=name, callable="sync")
     if check.deployment.probe_version < 2:
@@ -323,12 +341,16 @@ async def ws_identity(check: Check) -> None:
     if cells is None:
         return
     for cell in cells:
-        headers, identity, form_user, form_session = cell_values(check, cell)
-        if "Authorization" in headers:
-            # The WebSocket runs need the run scope on agno (wire notes 2.5): not what this judges.
-            headers, identity = check.suite.credentials(
-                user_id=identity.user_id, session_id=identity.session_id, scopes=ALL_SCOPES
-            )
+        try:
+            headers, identity, form_user, form_session = cell_values(check, cell)
+            if "Authorization" in headers:
+                # The WebSocket runs need the run scope on agno (wire notes 2.5): not what this judges.
+                headers, identity = check.suite.credentials(
+                    user_id=identity.user_id, session_id=identity.session_id, scopes=ALL_SCOPES
+                )
+        except CannotIssue as exc:  # identity tokens: no token fits this row of the matrix
+            check.not_judged_mine(cell_clauses(cell), f"[{cell.name}] {exc}")
+            continue
         result = await ws_start(check, probe.id, headers, user_id=form_user, session_id=form_session)
         refused = result.outcome in ("error-frame", "auth-failed") and result.frame_status in (
             None,
