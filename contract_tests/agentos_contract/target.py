@@ -17,11 +17,12 @@ does it raise :class:`TargetUnreachable` (exit code 2). Runs are never re-sent.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import socket
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +36,9 @@ from agentos_contract.config import Connection
 from agentos_contract.model import Exchange
 
 MAX_BODY_BYTES = 1 << 20
+# Connections per httpx pool; --workers above it get more pools, not larger ones (Target.__aenter__).
+CONNECTIONS_PER_POOL = 4
+MAX_CONNECTIONS_PER_POOL = 100
 _SHOWN_BODY_CHARS = 4000
 LIVENESS_PATH = "/health"
 # Waits before each liveness attempt after a request got no answer: a deployment that answers
@@ -365,7 +369,8 @@ class Target:
         self._app = app
         self.budget = budget or Budget(max_requests=20_000, time_budget_s=600.0)
         self._timeout = request_timeout_s
-        self._client: httpx.AsyncClient | None = None
+        self._clients: list[httpx.AsyncClient] = []
+        self._next_client: Iterator[httpx.AsyncClient] = iter(())
         self._stack: contextlib.AsyncExitStack | None = None
         self.supports_websocket = transport is None
 
@@ -392,40 +397,55 @@ class Target:
         stack = contextlib.AsyncExitStack()
         await stack.__aenter__()
         try:
-            transport = self._transport
+            transports: list[httpx.AsyncBaseTransport]
             if self._app is not None:
                 task_group = await stack.enter_async_context(anyio.create_task_group())
                 await _start_lifespan_task(self._app, task_group, stack)
-                transport = httpx.ASGITransport(app=self._app, raise_app_exceptions=False)
+                transports = [httpx.ASGITransport(app=self._app, raise_app_exceptions=False)]
                 self.supports_websocket = True
-            elif transport is None:
-                # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
-                # and delayed ACKs stall every request with a body by ~40 ms.
-                transport = httpx.AsyncHTTPTransport(
-                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-                    trust_env=False,
-                    verify=self.connection.ssl_context(),
-                    proxy=self.connection.proxy,
+            elif self._transport is not None:
+                transports = [self._transport]
+            else:
+                # Several small pools rather than one large: httpcore looks at every pooled
+                # connection on each request, which was a third of the suite's CPU at 16 workers.
+                shards = -(-self._max_connections // CONNECTIONS_PER_POOL)
+                size = -(-self._max_connections // shards)
+                transports = [self._network_transport(size) for _ in range(shards)]
+            self._clients = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=self.base_url,
+                        # Gateway headers go on every request, the WebSocket handshake included.
+                        headers=list(self.connection.headers),
+                        transport=transport,
+                        follow_redirects=False,
+                        trust_env=False,
+                        timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
+                    )
                 )
-            self._client = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    base_url=self.base_url,
-                    # Gateway headers go on every request, the WebSocket handshake included.
-                    headers=list(self.connection.headers),
-                    transport=transport,
-                    follow_redirects=False,
-                    trust_env=False,
-                    timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
-                    limits=httpx.Limits(
-                        max_connections=self._max_connections, max_keepalive_connections=self._max_connections
-                    ),
-                )
-            )
+                for transport in transports
+            ]
+            self._next_client = itertools.cycle(self._clients)
         except BaseException:
             await stack.__aexit__(None, None, None)
             raise
         self._stack = stack
         return self
+
+    def _network_transport(self, connections: int) -> httpx.AsyncHTTPTransport:
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+        # and delayed ACKs stall every request with a body by ~40 ms.
+        return httpx.AsyncHTTPTransport(
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+            trust_env=False,
+            verify=self.connection.ssl_context(),
+            proxy=self.connection.proxy,
+            # Kept alive: one per worker. Opened: as many as needed, within httpx's usual bound (a
+            # WebSocket holds one for its whole life, and concurrent-contexts sends 32 at once).
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS_PER_POOL, max_keepalive_connections=connections
+            ),
+        )
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._stack is not None:
@@ -434,9 +454,9 @@ class Target:
 
     @property
     def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+        if not self._clients:
             raise RuntimeError("Target used outside 'async with'")
-        return self._client
+        return self._clients[0]
 
     def url_of(self, path: str, params: Mapping[str, str] | None = None) -> str:
         return str(httpx.URL(self.base_url + path, params=dict(params) if params else None))
@@ -468,15 +488,20 @@ class Target:
         status, content_type = 0, ""
         failure: str | None = None
         body = bytearray()
+        client = self.client and next(self._next_client)
+        request = client.build_request(method, path, params=params, headers=sent_headers, files=files)
+        # Read into memory: the form then goes out in one write, not one system call per field.
+        await request.aread()
         try:
-            async with self.client.stream(
-                method, path, params=params, headers=sent_headers, files=files
-            ) as response:
+            response = await client.send(request, stream=True)
+            try:
                 status, content_type = response.status_code, response.headers.get("content-type", "")
                 async for chunk in response.aiter_bytes():
                     body.extend(chunk)
                     if len(body) > MAX_BODY_BYTES:
                         break
+            finally:
+                await response.aclose()
         except httpx.TransportError as exc:
             failure = _failure_text(exc, self._timeout)
         text = body.decode("utf-8", errors="replace")
