@@ -39,10 +39,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from ._components import ComponentKind, StubComponent, kind_title
 from ._context import StubContext, StubRequest, TrustedContext
@@ -90,6 +90,13 @@ logger.addHandler(logging.NullHandler())
 Profile: TypeAlias = Literal["spec", "agno"]
 
 _BOOL = TypeAdapter(bool)
+# Run listings page as the reference server's do (agno's parameter names): 20 runs by default, at
+# most 100, pages from 1, oldest first unless sort_order=desc.
+LIST_DEFAULT_LIMIT = 20
+LIST_MAX_LIMIT = 100
+_LIMIT = TypeAdapter(Annotated[int, Field(ge=1, le=LIST_MAX_LIMIT)])
+_PAGE = TypeAdapter(Annotated[int, Field(ge=1, le=1_000_000)])
+_SORT_ORDER = TypeAdapter(Literal["asc", "desc"])
 #: respx and httpx transports carry no WebSocket, so every handshake is refused with this.
 NO_WEBSOCKET = "agentos_stubs serves HTTP only: there is no WebSocket route on a stub deployment"
 #: The 401 of a token without a user where every caller must be a user (``"spec"``, ``require_user``).
@@ -203,6 +210,28 @@ class _Validation:
             self.errors.append(
                 {"type": error["type"], "loc": ["body", name], "msg": error["msg"], "input": value}
             )
+            return default
+
+    def query_value(self, name: str, adapter: TypeAdapter[Any], default: Any) -> Any:
+        """A query parameter validated as FastAPI would (lax, from its text); ``default`` when absent."""
+        value = self.request.query(name)
+        if value is None:
+            return default
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            problem: dict[str, Any] = {
+                "type": error["type"],
+                "loc": ["query", name],
+                "msg": error["msg"],
+                "input": value,
+            }
+            if "ctx" in error:
+                problem["ctx"] = {
+                    key: str(item) if key == "error" else item for key, item in error["ctx"].items()
+                }
+            self.errors.append(problem)
             return default
 
     def required_query(self, name: str) -> str | None:
@@ -721,6 +750,9 @@ class StubServer:
     def _list_runs(self, request: _Request, caller: _Caller) -> tuple[httpx.Response, str | None]:
         validation = _Validation(request)
         session_id = validation.required_query("session_id")
+        limit: int = validation.query_value("limit", _LIMIT, LIST_DEFAULT_LIMIT)
+        page: int = validation.query_value("page", _PAGE, 1)
+        sort_order: str = validation.query_value("sort_order", _SORT_ORDER, "asc")
         validation.check()
         assert session_id is not None
         self._check_user(caller)
@@ -731,9 +763,11 @@ class StubServer:
         if not runs:
             raise HTTPError(404, "Session not found")
         wanted = request.query("status")
-        return json_response(
-            200, [run_summary(run) for run in runs if wanted in (None, "", run.status)]
-        ), None
+        listed = [run for run in runs if wanted in (None, "", run.status)]  # in creation order
+        if sort_order == "desc":
+            listed.reverse()
+        start = (page - 1) * limit
+        return json_response(200, [run_summary(run) for run in listed[start : start + limit]]), None
 
     def _read_with_factory(
         self, component: StubComponent, request: _Request, caller: _Caller, session_id: str
