@@ -120,6 +120,14 @@ class Suite:
         that exist to see how those are answered, through :meth:`credentials`."""
         return self.credentials(user_id=self.caller_user, scopes=scopes)
 
+    def user_of_its_own(self, scopes: Iterable[str] = ()) -> tuple[dict[str, str], Identity]:
+        """Headers for a fresh user holding ``scopes`` and no more, where the run can choose
+        identities; the run's own caller otherwise (given tokens may hold any scope: judge by the
+        Identity returned)."""
+        if self.can_mint:
+            return self.credentials(user_id=unique("contract-user"), scopes=scopes)
+        return self.caller()
+
 
 class Check:
     """A notebook bound to one check name, which may record only the clauses that check declared

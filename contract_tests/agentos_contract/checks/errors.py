@@ -89,11 +89,7 @@ async def exception_table(check: Check) -> None:
             if name == "scope":
                 # A user without scopes of its own (the run's own user may hold every scope when
                 # the tokens are given, not minted).
-                headers, identity = (
-                    check.suite.credentials(user_id=unique("contract-unscoped"))
-                    if check.suite.can_mint
-                    else check.suite.caller()
-                )
+                headers, identity = check.suite.user_of_its_own()
                 if RUN_SCOPES[kind] in identity.scopes:
                     # A given token (--token, --identity) may carry the scope: the 403 cannot be seen
                     # with it; the scope-granted case below judges this token.
@@ -125,11 +121,7 @@ async def exception_table(check: Check) -> None:
                 )
             )
         gate = check.deployment.probe(kind, "scope")
-        granted = (
-            check.suite.credentials(user_id=unique("contract-scoped"), scopes=(RUN_SCOPES[kind],))
-            if check.suite.can_mint
-            else check.suite.caller()
-        )
+        granted = check.suite.user_of_its_own((RUN_SCOPES[kind],))
         if gate is not None and RUN_SCOPES[kind] in granted[1].scopes:
             answer = await check.run(gate, headers=granted[0])
             check.record(

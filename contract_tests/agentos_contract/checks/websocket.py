@@ -278,11 +278,7 @@ async def ws_errors(check: Check) -> None:
         if name == "scope":
             # A user without the run scope (the run's own user may hold every scope when tokens are
             # given, not minted).
-            headers, identity = (
-                check.suite.credentials(user_id=unique("contract-unscoped"))
-                if check.suite.can_mint
-                else check.suite.caller()
-            )
+            headers, identity = check.suite.user_of_its_own()
             if "workflows:run" in identity.scopes:
                 check.not_judged((row.clause,), "no token without the workflows:run scope to send")
                 continue
